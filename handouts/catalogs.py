@@ -1,0 +1,435 @@
+"""Read gettext catalogs (``.po``/``.pot``) strictly, and translate with them.
+
+The build reads the translators' ``.po`` files directly, so a saved edit shows in
+the next build with no compile step. The reader is as strict as GNU ``msgfmt
+--check`` about syntax: Babel's ``read_po`` and polib accept an unterminated string
+and silently drop its last character; this reader refuses it with the file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.plurals import get_plural
+
+from handouts.errors import EXIT_USAGE, HandoutsError, Problem, raise_if_any
+from handouts.yamlfile import decode_text
+
+SOURCE_LANGUAGE = "en"
+DOMAIN = "messages"
+
+_KEYWORD = re.compile(r"^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)(?=[\s\"])\s*")
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
+            "\\": "\\", '"': '"', "'": "'", "?": "?"}
+
+
+@dataclass
+class Entry:
+    msgid: str = ""
+    msgctxt: str | None = None
+    msgid_plural: str | None = None
+    msgstrs: dict[int, str] = field(default_factory=dict)
+    flags: set[str] = field(default_factory=set)
+    line: int = 0  # line of the msgid keyword
+    obsolete: bool = False
+    auto_comments: list[str] = field(default_factory=list)
+    locations: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str | None, str]:
+        return (self.msgctxt, self.msgid)
+
+    @property
+    def msgstr(self) -> str:
+        return self.msgstrs.get(0, "")
+
+    @property
+    def fuzzy(self) -> bool:
+        return "fuzzy" in self.flags
+
+    @property
+    def translated(self) -> bool:
+        return not self.fuzzy and bool(self.msgstrs) and all(self.msgstrs.values())
+
+
+@dataclass
+class Catalog:
+    path: Path
+    lang: str
+    header: dict[str, str]
+    entries: list[Entry]  # without the header and without obsolete entries
+    obsolete: list[Entry]
+
+    def __post_init__(self) -> None:
+        self._index = {entry.key: entry for entry in self.entries}
+
+    def get(self, msgid: str, msgctxt: str | None = None) -> Entry | None:
+        return self._index.get((msgctxt, msgid))
+
+
+def catalog_path(locales_dir: Path, lang: str) -> Path:
+    return locales_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def template_path(locales_dir: Path) -> Path:
+    return locales_dir / f"{DOMAIN}.pot"
+
+
+def languages(locales_dir: Path) -> list[str]:
+    """English (the source) and every language that has a catalog, sorted."""
+    found = {SOURCE_LANGUAGE}
+    if locales_dir.is_dir():
+        found |= {p.name for p in locales_dir.iterdir() if catalog_path(locales_dir, p.name).is_file()}
+    return sorted(found)
+
+
+def check_languages(locales_dir: Path, requested: Iterable[str]) -> list[str]:
+    """The requested languages (all of them when none is asked for); a usage error for unknown ones."""
+    known = languages(locales_dir)
+    requested = list(dict.fromkeys(requested))
+    unknown = [lang for lang in requested if lang not in known]
+    if unknown:
+        raise HandoutsError(
+            f"unknown language {', '.join(repr(u) for u in unknown)}. "
+            f"Languages in {locales_dir}: {', '.join(known)}.",
+            exit_code=EXIT_USAGE,
+        )
+    return requested or known
+
+
+def load_catalog(locales_dir: Path, lang: str) -> Catalog | None:
+    """The catalog of ``lang``, or None for the source language."""
+    if lang == SOURCE_LANGUAGE:
+        return None
+    return read_po(catalog_path(locales_dir, lang), lang)
+
+
+def read_po(path: Path, lang: str | None = None) -> Catalog:
+    """Parse a .po or .pot file, refusing anything GNU msgfmt would refuse (all problems at once)."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise HandoutsError(f"cannot be read ({err.strerror}).", path) from err
+    return parse_po(data, path, lang)
+
+
+def parse_po(data: bytes, path: Path, lang: str | None = None) -> Catalog:
+    text = decode_text(data, path)
+    parser = _Parser(path)
+    parser.feed(text.split("\n"))
+    problems = parser.problems
+    entries = [e for e in parser.entries if not e.obsolete]
+    header_entry = next((e for e in entries if e.key == (None, "")), None)
+    header = _parse_header(header_entry.msgstr if header_entry else "")
+    entries = [e for e in entries if e is not header_entry]
+    seen: dict[tuple[str | None, str], int] = {}
+    for entry in entries:
+        if entry.key in seen:
+            problems.append(
+                Problem(
+                    f"the message {entry.msgid[:50]!r} is already translated at line "
+                    f"{seen[entry.key]}; keep only one of the two.",
+                    path,
+                    entry.line,
+                )
+            )
+        else:
+            seen[entry.key] = entry.line
+    header_line = header_entry.line if header_entry else 1
+    problems += _check_header(header, path, header_line, lang, is_template=path.suffix == ".pot")
+    raise_if_any(problems)
+    return Catalog(path, lang or header.get("Language", ""), header, entries,
+                   [e for e in parser.entries if e.obsolete])
+
+
+def _parse_header(msgstr: str) -> dict[str, str]:
+    header = {}
+    for line in msgstr.split("\n"):
+        name, sep, value = line.partition(":")
+        if sep:
+            header[name.strip()] = value.strip()
+    return header
+
+
+def _check_header(header: dict[str, str], path: Path, line: int, lang: str | None,
+                  is_template: bool) -> list[Problem]:
+    problems = []
+    content_type = header.get("Content-Type", "")
+    charset = content_type.partition("charset=")[2].strip().lower()
+    if charset.replace("-", "") != "utf8" and not (is_template and charset == "charset"):
+        shown = charset or "missing"
+        problems.append(
+            Problem(
+                f"the header's charset is {shown!r}; it must be UTF-8 "
+                '("Content-Type: text/plain; charset=UTF-8\\n"), and the file saved as UTF-8.',
+                path,
+                line,
+            )
+        )
+    if is_template or lang is None:
+        return problems
+    declared = header.get("Language", "")
+    if declared.replace("-", "_").split("_")[0] != lang:
+        problems.append(
+            Problem(
+                f"the header says Language: {declared or '(nothing)'!r}, but the file is in the "
+                f"folder for {lang!r}; set \"Language: {lang}\\n\".",
+                path,
+                line,
+            )
+        )
+    plural_forms = header.get("Plural-Forms", "")
+    match = re.match(r"^\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*(.+?);?\s*$", plural_forms)
+    try:
+        expected = get_plural(lang).num_plurals
+    except (UnknownLocaleError, ValueError):
+        expected = None
+    if not match:
+        problems.append(
+            Problem(
+                f"the header's Plural-Forms is {plural_forms or 'missing'!r}; for {lang!r} it should be "
+                f"\"Plural-Forms: nplurals={expected or 2}; plural={get_plural(lang).plural_expr if expected else '(n != 1)'};\\n\".",
+                path,
+                line,
+            )
+        )
+    elif expected is not None and int(match.group(1)) != expected:
+        problems.append(
+            Problem(
+                f"the header's Plural-Forms says nplurals={match.group(1)}, but {lang!r} has "
+                f"{expected} plural forms.",
+                path,
+                line,
+            )
+        )
+    return problems
+
+
+class _Parser:
+    """A line-based .po parser that keeps every line number and reports every syntax error."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.entries: list[Entry] = []
+        self.problems: list[Problem] = []
+        self._entry = Entry()
+        self._field: str | None = None  # the keyword the next continuation string belongs to
+        self._seen: list[str] = []
+
+    def error(self, message: str, line: int) -> None:
+        self.problems.append(Problem(message, self.path, line))
+
+    def feed(self, lines: list[str]) -> None:
+        for number, raw in enumerate(lines, 1):
+            line = raw.rstrip("\r").strip()
+            obsolete = False
+            if line.startswith("#~"):
+                obsolete = True
+                line = line[2:].strip()
+                if line.startswith("|"):
+                    continue  # previous msgid of an obsolete entry
+            elif line.startswith("#"):
+                self._comment(line, number)
+                continue
+            if not line:
+                continue
+            self._statement(line, number, obsolete)
+        self._finish(len(lines))
+
+    def _comment(self, line: str, number: int) -> None:
+        if self._seen and "msgstr" in self._seen[-1]:
+            self._finish(number)
+        if line.startswith("#,"):
+            self._entry.flags |= {f.strip() for f in line[2:].split(",") if f.strip()}
+        elif line.startswith("#."):
+            self._entry.auto_comments.append(line[2:].strip())
+        elif line.startswith("#:"):
+            self._entry.locations.extend(line[2:].split())
+
+    def _statement(self, line: str, number: int, obsolete: bool) -> None:
+        if line.startswith('"'):
+            if self._field is None:
+                self.error("a string with no keyword before it (msgid, msgstr, ...).", number)
+                return
+            value = self._string(line, number)
+            if value is not None:
+                self._append(self._field, value)
+            return
+        match = _KEYWORD.match(line)
+        if not match:
+            word = line.split()[0]
+            self.error(
+                f"'{word}' is not a .po keyword; expected msgid, msgstr, msgctxt or msgid_plural "
+                "(or a line starting with # or \").",
+                number,
+            )
+            self._field = None
+            return
+        keyword = match.group(1)
+        rest = line[match.end():]
+        starts_entry = keyword == "msgctxt" or (keyword == "msgid" and "msgid" in self._seen) or (
+            keyword == "msgid" and "msgctxt" not in self._seen
+        )
+        if starts_entry and self._seen and (
+            "msgid" in self._seen or any(s.startswith("msgstr") for s in self._seen)
+        ):
+            self._finish(number)
+        if keyword in self._seen:
+            self.error(f"'{keyword}' appears twice in the same entry; is an empty line missing?", number)
+        if keyword == "msgid":
+            if any(s.startswith("msgstr") for s in self._seen):
+                self.error("'msgid' after 'msgstr'; is an empty line missing?", number)
+            self._entry.line = number
+            self._entry.obsolete = obsolete
+        elif keyword.startswith("msgstr") or keyword == "msgid_plural":
+            if "msgid" not in self._seen:
+                self.error(f"'{keyword}' without a 'msgid' before it.", number)
+        self._seen.append(keyword)
+        self._field = keyword
+        if not rest.startswith('"'):
+            self.error(f"'{keyword}' must be followed by a string in double quotes.", number)
+            self._field = None
+            return
+        value = self._string(rest, number)
+        if keyword == "msgctxt":
+            self._entry.msgctxt = ""
+        self._append(keyword, value or "")
+
+    def _append(self, keyword: str, value: str) -> None:
+        entry = self._entry
+        if keyword == "msgid":
+            entry.msgid += value
+        elif keyword == "msgctxt":
+            entry.msgctxt = (entry.msgctxt or "") + value
+        elif keyword == "msgid_plural":
+            entry.msgid_plural = (entry.msgid_plural or "") + value
+        else:
+            index = int(keyword[7:-1]) if "[" in keyword else 0
+            entry.msgstrs[index] = entry.msgstrs.get(index, "") + value
+
+    def _string(self, text: str, number: int) -> str | None:
+        """Decode one C-style string literal that must fill the rest of the line."""
+        out = []
+        i = 1
+        while i < len(text):
+            char = text[i]
+            if char == '"':
+                if text[i + 1 :].strip():
+                    self.error(f"unexpected text after the closing quote: {text[i + 1:].strip()[:20]!r}.", number)
+                    return None
+                return "".join(out)
+            if char == "\\":
+                nxt = text[i + 1 : i + 2]
+                if nxt in _ESCAPES:
+                    out.append(_ESCAPES[nxt])
+                    i += 2
+                    continue
+                octal = re.match(r"[0-7]{1,3}", text[i + 1 :])
+                if octal:
+                    out.append(chr(int(octal.group(), 8)))
+                    i += 1 + len(octal.group())
+                    continue
+                hexa = re.match(r"x([0-9a-fA-F]{1,2})", text[i + 1 :])
+                if hexa:
+                    out.append(chr(int(hexa.group(1), 16)))
+                    i += 1 + len(hexa.group())
+                    continue
+                self.error(
+                    f"invalid escape '\\{nxt}' in a string; write '\\\\' for a backslash, "
+                    "'\\\"' for a quote, '\\n' for a new line.",
+                    number,
+                )
+                return None
+            out.append(char)
+            i += 1
+        self.error('a string is not closed: the line must end with a double quote (").', number)
+        return None
+
+    def _finish(self, number: int) -> None:
+        entry, seen = self._entry, self._seen
+        if seen:
+            if "msgid" not in seen:
+                self.error("an entry without a 'msgid'.", entry.line or number)
+            elif not any(s.startswith("msgstr") for s in seen):
+                self.error(
+                    f"the message {entry.msgid[:50]!r} has no 'msgstr' line; add msgstr \"\" "
+                    "(empty until it is translated).",
+                    entry.line,
+                )
+            elif entry.msgid_plural is not None and 0 not in entry.msgstrs:
+                self.error("a plural message needs msgstr[0], msgstr[1], ...", entry.line)
+            self.entries.append(entry)
+        self._entry = Entry()
+        self._seen = []
+        self._field = None
+
+
+class Translator:
+    """Looks up translations for one language and remembers what fell through to English."""
+
+    def __init__(self, lang: str, catalog: Catalog | None) -> None:
+        self.lang = lang
+        self.catalog = catalog
+        self.missing: set[tuple[str | None, str]] = set()
+        self.fuzzy: set[tuple[str | None, str]] = set()
+
+    def entry(self, msgid: str, msgctxt: str | None = None) -> Entry | None:
+        """The translated entry for a message, or None when English must be printed."""
+        if self.catalog is None:
+            return None
+        entry = self.catalog.get(msgid, msgctxt)
+        if entry is None or not entry.msgstrs or not all(entry.msgstrs.values()):
+            self.missing.add((msgctxt, msgid))
+            return None
+        if entry.fuzzy:
+            self.fuzzy.add((msgctxt, msgid))
+            return None
+        return entry
+
+    def gettext(self, msgid: str, msgctxt: str | None = None) -> str:
+        entry = self.entry(msgid, msgctxt)
+        return entry.msgstr if entry else msgid
+
+    def gap_problem(self) -> Problem | None:
+        """The warning for messages printed in English; None when the catalog covered everything."""
+        if self.catalog is None or not (self.missing or self.fuzzy):
+            return None
+        parts = []
+        if self.missing:
+            parts.append(f"{len(self.missing)} message{'s' if len(self.missing) > 1 else ''} not translated")
+        if self.fuzzy:
+            parts.append(f"{len(self.fuzzy)} fuzzy (marked 'needs review')")
+        return Problem(
+            f"{' and '.join(parts)}; the English text is printed for "
+            f"{'them' if len(self.missing) + len(self.fuzzy) > 1 else 'it'}. "
+            "Translate them, or run 'handouts i18n status' to list them.",
+            self.catalog.path,
+        )
+
+
+def locale_for(lang: str, region: str = "CA") -> Locale:
+    """The Babel locale of a sheet language, in the clinic's region when Babel knows it."""
+    for name in (f"{lang}_{region}", lang):
+        try:
+            return Locale.parse(name)
+        except (UnknownLocaleError, ValueError):
+            continue
+    raise HandoutsError(f"Babel does not know the language {lang!r}.", exit_code=EXIT_USAGE)
+
+
+def completeness(catalog: Catalog, template: Catalog) -> tuple[int, int, int]:
+    """(translated, fuzzy, total) of the template's messages in the catalog."""
+    translated = fuzzy = 0
+    for message in template.entries:
+        entry = catalog.get(message.msgid, message.msgctxt)
+        if entry is None:
+            continue
+        if entry.fuzzy:
+            fuzzy += 1
+        elif entry.translated:
+            translated += 1
+    return translated, fuzzy, len(template.entries)

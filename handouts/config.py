@@ -1,0 +1,300 @@
+"""The project folder, its settings file (``handouts.yaml``) and the clinic's brand profile."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+
+from handouts.errors import EXIT_USAGE, HandoutsError, Problem, raise_if_any
+from handouts.yamlfile import Mapping, Scalar, Sequence, check_keys, read_yaml
+
+CONFIG_NAME = "handouts.yaml"
+PAPER_SIZES = {"letter": "letter", "a4": "A4"}
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MAX_LOGO_BYTES = 2_000_000
+MAX_LOGO_PIXELS = 4000 * 4000
+MIN_CONTRAST = 4.5
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where a project's files live; every path the pipeline reads comes from here."""
+
+    root: Path
+    brand: str
+    region: str
+    paper: str
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def locales_dir(self) -> Path:
+        return self.root / "locales"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def fonts_dir(self) -> Path:
+        return self.root / "fonts"
+
+    @property
+    def brands_dir(self) -> Path:
+        return self.root / "brands"
+
+
+@dataclass(frozen=True)
+class Hours:
+    first_day: int  # 0 = Monday
+    last_day: int
+    opens: time
+    closes: time
+
+
+@dataclass(frozen=True)
+class Brand:
+    folder: Path
+    name: str
+    logo: Path
+    primary: str
+    accent: str
+    address: str
+    phone: str  # ten digits
+    website: str
+    hours: tuple[Hours, ...]
+
+
+def load_project(root: Path) -> Project:
+    """Read ``handouts.yaml`` at the project root."""
+    root = root.resolve()
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        raise HandoutsError(
+            f"there is no {CONFIG_NAME} here, so this is not a handouts project folder. "
+            "Run the command from the project folder (the one with content/ and locales/), "
+            "or give it with --project.",
+            root,
+            exit_code=EXIT_USAGE,
+        )
+    node = read_yaml(path)
+    if not isinstance(node, Mapping):
+        raise HandoutsError("must hold the fields brand:, region: and paper:.", path, 1)
+    problems = check_keys(node, path, ("brand",), ("region", "paper"))
+    values = _scalars(node, path, problems)
+    paper = values.get("paper", ("letter", 1))
+    if paper[0].lower() not in PAPER_SIZES:
+        problems.append(Problem(f"paper is {paper[0]!r}; use 'letter' or 'a4'.", path, paper[1]))
+    raise_if_any(problems)
+    return Project(
+        root=root,
+        brand=values["brand"][0],
+        region=values.get("region", ("CA", 1))[0].upper(),
+        paper=paper[0].lower(),
+    )
+
+
+def _scalars(node: Mapping, path: Path, problems: list[Problem]) -> dict[str, tuple[str, int]]:
+    values = {}
+    for key, (line, value) in node.items.items():
+        if isinstance(value, Scalar):
+            values[key] = (value.value.strip(), value.line)
+        elif not isinstance(value, (Sequence, Mapping)) or key not in ("hours", "colours"):
+            problems.append(Problem(f"'{key}' must be a piece of text.", path, line))
+    return values
+
+
+def load_brand(project: Project, name: str | None = None) -> Brand:
+    """Read and check ``brands/<name>/brand.yaml``: every problem in it is reported at once."""
+    name = name or project.brand
+    folder = project.brands_dir / name
+    path = folder / "brand.yaml"
+    if not path.is_file():
+        known = sorted(p.name for p in project.brands_dir.glob("*") if (p / "brand.yaml").is_file())
+        raise HandoutsError(
+            f"there is no brand profile {name!r} (expected {path}). "
+            f"Brands: {', '.join(known) or 'none'}.",
+            project.config_path,
+            exit_code=EXIT_USAGE,
+        )
+    node = read_yaml(path)
+    if not isinstance(node, Mapping):
+        raise HandoutsError("must hold the clinic's name, logo, colours, address, phone and website.", path, 1)
+    problems = check_keys(
+        node, path, ("name", "logo", "colours", "address", "phone", "website"), ("hours",)
+    )
+    values = _scalars(node, path, problems)
+    for key in ("name", "address", "website"):
+        if key in values and not values[key][0]:
+            problems.append(Problem(f"'{key}' is empty.", path, values[key][1]))
+    logo = _logo(folder, values.get("logo"), path, problems)
+    phone = _phone(values.get("phone"), path, problems)
+    primary, accent = _colours(node, path, problems)
+    hours = _hours(node, path, problems)
+    raise_if_any(problems)
+    return Brand(
+        folder=folder.resolve(),
+        name=values["name"][0],
+        logo=logo,  # type: ignore[arg-type]
+        primary=primary,
+        accent=accent,
+        address=values["address"][0],
+        phone=phone,
+        website=values["website"][0],
+        hours=hours,
+    )
+
+
+def _logo(folder: Path, value: tuple[str, int] | None, path: Path, problems: list[Problem]) -> Path | None:
+    if value is None:
+        return None
+    name, line = value
+    logo = (folder / name).resolve()
+    if not logo.is_relative_to(folder.resolve()):
+        problems.append(Problem(f"the logo {name!r} is outside the brand folder {folder}; put it there.", path, line))
+        return None
+    if logo.suffix.lower() not in (".svg", ".png"):
+        problems.append(Problem(f"the logo {name!r} must be an .svg or .png file.", path, line))
+        return None
+    if not logo.is_file():
+        problems.append(Problem(f"the logo file {name!r} does not exist in {folder}.", path, line))
+        return None
+    size = logo.stat().st_size
+    if size > MAX_LOGO_BYTES:
+        problems.append(
+            Problem(f"the logo {name!r} is {size // 1000} kB; use a file under {MAX_LOGO_BYTES // 1_000_000} MB.", path, line)
+        )
+        return None
+    if logo.suffix.lower() == ".png":
+        problem = _check_png(logo)
+        if problem:
+            problems.append(Problem(f"the logo {name!r} {problem}", path, line))
+            return None
+    return logo
+
+
+def _check_png(logo: Path) -> str | None:
+    from PIL import Image  # Pillow comes with WeasyPrint; only needed for PNG logos
+
+    try:
+        with Image.open(logo) as image:
+            width, height = image.size
+            if width * height > MAX_LOGO_PIXELS:
+                return f"is {width}x{height} pixels; use an image under 4000x4000 pixels."
+            image.verify()
+    except (OSError, SyntaxError, Image.DecompressionBombError) as err:
+        return f"is not a readable PNG image ({err}); export it again."
+    return None
+
+
+def _phone(value: tuple[str, int] | None, path: Path, problems: list[Problem]) -> str:
+    if value is None:
+        return ""
+    digits = re.sub(r"\D", "", value[0])
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if len(digits) != 10:
+        problems.append(
+            Problem(f"phone is {value[0]!r}; write a 10-digit number such as 514 555-0142.", path, value[1])
+        )
+    return digits
+
+
+def _colours(node: Mapping, path: Path, problems: list[Problem]) -> tuple[str, str]:
+    if "colours" not in node.items:
+        return "", ""
+    line, colours = node.items["colours"]
+    if not isinstance(colours, Mapping):
+        problems.append(Problem("'colours' must hold primary: and accent:.", path, line))
+        return "", ""
+    problems += check_keys(colours, path, ("primary", "accent"), where="colours")
+    found = {}
+    for key in ("primary", "accent"):
+        if key not in colours.items:
+            continue
+        key_line, value = colours.items[key]
+        text = value.value.strip() if isinstance(value, Scalar) else ""
+        if not _COLOUR.match(text):
+            problems.append(
+                Problem(
+                    f"colours.{key} is {text!r}; write a colour as \"#RRGGBB\" in double quotes "
+                    '(for example "#1f5f5b").',
+                    path,
+                    key_line,
+                )
+            )
+            continue
+        ratio = contrast(text, "#ffffff")
+        if ratio < MIN_CONTRAST:
+            problems.append(
+                Problem(
+                    f"colours.{key} {text} is too light to read on white paper (contrast {ratio:.1f}:1, "
+                    f"at least {MIN_CONTRAST}:1 is needed); choose a darker colour.",
+                    path,
+                    key_line,
+                )
+            )
+        found[key] = text.lower()
+    return found.get("primary", ""), found.get("accent", "")
+
+
+def contrast(colour_a: str, colour_b: str) -> float:
+    """The WCAG 2 contrast ratio between two #RRGGBB colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(colour_a), luminance(colour_b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _hours(node: Mapping, path: Path, problems: list[Problem]) -> tuple[Hours, ...]:
+    if "hours" not in node.items:
+        return ()
+    line, value = node.items["hours"]
+    if not isinstance(value, Sequence) or not value.items:
+        problems.append(
+            Problem("'hours' must be a list of days:, opens: and closes: (see brands/clinique-demo/brand.yaml).", path, line)
+        )
+        return ()
+    result = []
+    for item in value.items:
+        if not isinstance(item, Mapping):
+            problems.append(Problem("each opening-hours item needs days:, opens: and closes:.", path, item.line))
+            continue
+        found = check_keys(item, path, ("days", "opens", "closes"), where="hours")
+        problems += found
+        fields = {k: (v.value.strip() if isinstance(v, Scalar) else "", ln) for k, (ln, v) in item.items.items()}
+        days = fields.get("days", ("", item.line))
+        first, _, last = days[0].lower().partition("-")
+        if first not in DAYS or (last and last not in DAYS):
+            problems.append(
+                Problem(f"days is {days[0]!r}; write a day or a range such as 'monday-friday'.", path, days[1])
+            )
+            continue
+        times = []
+        for key in ("opens", "closes"):
+            text, key_line = fields.get(key, ("", item.line))
+            match = _TIME.match(text)
+            if not match:
+                if key in fields:
+                    problems.append(
+                        Problem(f"{key} is {text!r}; write the time as \"HH:MM\" in double quotes, for example \"09:00\".", path, key_line)
+                    )
+                continue
+            times.append(time(int(match.group(1)), int(match.group(2))))
+        if len(times) == 2 and not found:
+            result.append(Hours(DAYS.index(first), DAYS.index(last or first), times[0], times[1]))
+    return tuple(result)

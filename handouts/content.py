@@ -1,0 +1,240 @@
+"""Load and validate the content files (``content/<sheet>.yaml``) into Handout objects."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+from handouts.errors import HandoutsError, Problem, raise_if_any
+from handouts.yamlfile import Mapping, Node, Scalar, Sequence, check_keys, parse_yaml
+
+# The parts of a sheet, in printed order, with the name a translator sees.
+SECTIONS: dict[str, str] = {
+    "what_is_happening": "What is happening",
+    "how_long": "How long it lasts",
+    "what_to_do": "What to do",
+    "what_to_avoid": "What to avoid",
+    "call_the_clinic": "Call the clinic if",
+    "get_urgent_help": "Get help right away if",
+}
+REVIEW_STATUSES = ("draft", "reviewed")
+MAX_TEXT_LENGTH = 600  # characters in one title, summary or list item
+SHEET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class Text:
+    """One translatable piece of a sheet, with where it comes from."""
+
+    text: str
+    line: int
+    part: str  # for translators: "title", "What to do, item 3"
+
+
+@dataclass(frozen=True)
+class Review:
+    status: str
+    reviewed_by: str
+    reviewed_on: date | None
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status != "reviewed"
+
+
+@dataclass(frozen=True)
+class Handout:
+    name: str
+    path: Path
+    title: Text
+    summary: Text
+    review: Review
+    sections: dict[str, tuple[Text, ...]]
+
+    def texts(self) -> Iterator[Text]:
+        yield self.title
+        yield self.summary
+        for items in self.sections.values():
+            yield from items
+
+    def map_texts(self, change: callable) -> Handout:  # type: ignore[valid-type]
+        """A copy with every text passed through ``change`` (used to translate)."""
+        return replace(
+            self,
+            title=change(self.title),
+            summary=change(self.summary),
+            sections={key: tuple(change(t) for t in items) for key, items in self.sections.items()},
+        )
+
+
+def sheet_paths(content_dir: Path) -> list[Path]:
+    """The content files, sorted by sheet name."""
+    if not content_dir.is_dir():
+        raise HandoutsError("the content folder does not exist.", content_dir)
+    return sorted(content_dir.glob("*.yaml"))
+
+
+def load_handouts(content_dir: Path, names: tuple[str, ...] = ()) -> list[Handout]:
+    """Load every sheet (or only ``names``), reporting the problems of all files at once."""
+    paths = sheet_paths(content_dir)
+    if names:
+        paths = [p for p in paths if p.stem in names]
+    problems: list[Problem] = []
+    handouts = []
+    for path in paths:
+        try:
+            handouts.append(load_handout(path))
+        except HandoutsError as err:
+            problems.extend(err.problems)
+    raise_if_any(problems)
+    return handouts
+
+
+def load_handout(path: Path) -> Handout:
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise HandoutsError(f"cannot be read ({err.strerror}).", path) from err
+    return parse_handout(data, path)
+
+
+def parse_handout(data: bytes, path: Path) -> Handout:
+    """Validate one content file against the schema; every problem in it is reported at once."""
+    name = path.stem
+    problems: list[Problem] = []
+    if not SHEET_NAME.match(name):
+        problems.append(
+            Problem(
+                "a sheet's file name must use only lowercase letters, digits and dashes "
+                "(for example 'redness.yaml').",
+                path,
+            )
+        )
+    root = parse_yaml(data, path)
+    if not isinstance(root, Mapping):
+        raise HandoutsError(
+            "must be a list of fields (title:, summary:, review:, what_to_do:, ...); "
+            "see content/redness.yaml for an example.",
+            path,
+            root.line if root else 1,
+        )
+    problems += check_keys(root, path, ("title", "summary", "review", *SECTIONS))
+    title = _text(root, "title", "title", path, problems)
+    summary = _text(root, "summary", "summary", path, problems)
+    review = _review(root, path, problems)
+    sections = {key: _items(root, key, label, path, problems) for key, label in SECTIONS.items()}
+    raise_if_any(problems)
+    assert title and summary and review  # guaranteed when there are no problems
+    return Handout(name, path, title, summary, review, sections)
+
+
+def _text(mapping: Mapping, key: str, part: str, path: Path, problems: list[Problem]) -> Text | None:
+    if key not in mapping.items:
+        return None
+    line, node = mapping.items[key]
+    return _text_node(node, key, part, path, problems, line)
+
+
+def _text_node(
+    node: Node, field: str, part: str, path: Path, problems: list[Problem], line: int
+) -> Text | None:
+    if not isinstance(node, Scalar):
+        problems.append(Problem(f"'{field}' must be a piece of text.", path, line))
+        return None
+    text = " ".join(node.value.split())  # folded lines and stray spaces become single spaces
+    if not text:
+        problems.append(Problem(f"'{field}' is empty; write the text for it.", path, node.line))
+        return None
+    if len(text) > MAX_TEXT_LENGTH:
+        problems.append(
+            Problem(
+                f"'{field}' is {len(text)} characters long; keep each piece under "
+                f"{MAX_TEXT_LENGTH} characters so the sheet fits on one page.",
+                path,
+                node.line,
+            )
+        )
+        return None
+    bad = next((c for c in text if ord(c) < 32 or 0x7F <= ord(c) < 0xA0), None)
+    if bad is not None:
+        problems.append(
+            Problem(f"'{field}' contains an invisible control character (U+{ord(bad):04X}); delete it.", path, node.line)
+        )
+        return None
+    return Text(text, node.line, part)
+
+
+def _items(mapping: Mapping, key: str, label: str, path: Path, problems: list[Problem]) -> tuple[Text, ...]:
+    if key not in mapping.items:
+        return ()
+    line, node = mapping.items[key]
+    if not isinstance(node, Sequence):
+        problems.append(
+            Problem(f"'{key}' must be a list: one item per line, each starting with '- '.", path, line)
+        )
+        return ()
+    if not node.items:
+        problems.append(Problem(f"'{key}' is an empty list; add at least one item.", path, line))
+        return ()
+    texts = []
+    for number, item in enumerate(node.items, 1):
+        text = _text_node(item, f"{key}, item {number}", f"{label}, item {number}", path, problems, item.line)
+        if text:
+            texts.append(text)
+    return tuple(texts)
+
+
+def _review(root: Mapping, path: Path, problems: list[Problem]) -> Review | None:
+    if "review" not in root.items:
+        return None
+    line, node = root.items["review"]
+    if not isinstance(node, Mapping):
+        problems.append(
+            Problem("'review' must hold the fields status, reviewed_by and reviewed_on.", path, line)
+        )
+        return None
+    found = check_keys(node, path, ("status",), ("reviewed_by", "reviewed_on"), where="review")
+    problems += found
+    values = {}
+    for key in ("status", "reviewed_by", "reviewed_on"):
+        if key in node.items:
+            key_line, value = node.items[key]
+            if isinstance(value, Scalar):
+                values[key] = (value.value.strip(), value.line)
+            else:
+                problems.append(Problem(f"'review.{key}' must be a piece of text.", path, key_line))
+    status, status_line = values.get("status", ("", node.line))
+    reviewed_by, by_line = values.get("reviewed_by", ("", node.line))
+    reviewed_on_text, on_line = values.get("reviewed_on", ("", node.line))
+    if "status" in values and status not in REVIEW_STATUSES:
+        problems.append(
+            Problem(f"'review.status' is '{status}'; it must be 'draft' or 'reviewed'.", path, status_line)
+        )
+    reviewed_on = None
+    if reviewed_on_text:
+        try:
+            reviewed_on = date.fromisoformat(reviewed_on_text)
+        except ValueError:
+            problems.append(
+                Problem(
+                    f"'review.reviewed_on' is '{reviewed_on_text}'; write the date as YYYY-MM-DD "
+                    "(for example 2026-11-20).",
+                    path,
+                    on_line,
+                )
+            )
+    if status == "reviewed":
+        if not reviewed_by:
+            problems.append(
+                Problem("a reviewed sheet needs 'review.reviewed_by': the clinician who reviewed it.", path, by_line)
+            )
+        if not reviewed_on_text:
+            problems.append(
+                Problem("a reviewed sheet needs 'review.reviewed_on': the date of the review (YYYY-MM-DD).", path, on_line)
+            )
+    if found:
+        return None
+    return Review(status, reviewed_by, reviewed_on)

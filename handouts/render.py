@@ -1,0 +1,153 @@
+"""Render a translated handout to HTML through the Jinja2 templates.
+
+Autoescape is on, and the gettext functions the templates call escape the
+translation themselves: Jinja's own i18n helpers mark a translation as safe, so a
+translator's ``<img src=...>`` would otherwise reach WeasyPrint as markup.
+"""
+
+from __future__ import annotations
+
+import gettext as stdlib_gettext
+from collections.abc import Callable
+from datetime import date, time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel import Locale
+from babel.dates import format_date, format_time, get_day_names
+from markupsafe import Markup, escape
+
+from handouts.catalogs import Translator
+from handouts.config import Brand, Hours, Project
+from handouts.content import SECTIONS, Handout
+from handouts.errors import HandoutsError
+
+SHEET_TEMPLATE = "handout.html"
+
+
+@lru_cache(maxsize=8)
+def environment(templates_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+    )
+    # Compile {% trans %} to calls of the gettext functions passed in at render time.
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    return env
+
+
+def gettext_functions(translator: Translator) -> dict[str, Callable[..., Markup]]:
+    """gettext, ngettext, pgettext and _ for one language, returning escaped text."""
+    plural = _plural_function(translator)
+
+    def lookup(msgid: str, msgctxt: str | None, variables: dict[str, Any], n: int | None = None,
+               msgid_plural: str | None = None) -> Markup:
+        entry = translator.entry(msgid, msgctxt)
+        if entry is None:
+            text = msgid if n is None or n == 1 else (msgid_plural or msgid)
+        else:
+            text = entry.msgstrs.get(plural(n), entry.msgstr) if n is not None else entry.msgstr
+        try:
+            return Markup(escape(text)) % variables
+        except (KeyError, ValueError, TypeError) as err:
+            if entry is None:
+                raise  # the English itself is broken: a template bug, keep the traceback
+            assert translator.catalog is not None
+            raise HandoutsError(
+                f"the translation of {msgid[:60]!r} does not match the English placeholders "
+                f"({type(err).__name__}: {err}); copy each %(name)s exactly and write a percent "
+                "sign as %%.",
+                translator.catalog.path,
+                entry.line,
+            ) from err
+
+    def gettext(__string: str, **variables: Any) -> Markup:
+        return lookup(__string, None, variables)
+
+    def pgettext(__context: str, __string: str, **variables: Any) -> Markup:
+        return lookup(__string, __context, variables)
+
+    def ngettext(__singular: str, __plural: str, __num: int, **variables: Any) -> Markup:
+        variables.setdefault("num", __num)
+        return lookup(__singular, None, variables, __num, __plural)
+
+    def npgettext(__context: str, __singular: str, __plural: str, __num: int, **variables: Any) -> Markup:
+        variables.setdefault("num", __num)
+        return lookup(__singular, __context, variables, __num, __plural)
+
+    return {"gettext": gettext, "_": gettext, "ngettext": ngettext, "pgettext": pgettext,
+            "npgettext": npgettext}
+
+
+def _plural_function(translator: Translator) -> Callable[[int | None], int]:
+    forms = translator.catalog.header.get("Plural-Forms", "") if translator.catalog else ""
+    expression = forms.partition("plural=")[2].rstrip(";").strip()
+    if not expression:
+        return lambda n: 0 if n == 1 else 1
+    to_index = stdlib_gettext.c2py(expression)  # the same safe evaluator gettext.GNUTranslations uses
+    return lambda n: to_index(n if n is not None else 1)
+
+
+def render_html(
+    handout: Handout,
+    translator: Translator,
+    locale: Locale,
+    brand: Brand,
+    project: Project,
+) -> str:
+    """The HTML of one sheet in one language; ``handout`` is already translated."""
+    env = environment(project.templates_dir)
+    template = env.get_template(SHEET_TEMPLATE)
+    lang = translator.lang
+    context = {
+        **gettext_functions(translator),
+        "lang": lang,
+        "html_lang": f"{locale.language}-{locale.territory}" if locale.territory else locale.language,
+        "handout": handout,
+        "sections": {key: handout.sections[key] for key in SECTIONS},
+        "brand": brand,
+        "logo_url": brand.logo.as_uri(),
+        "phone": format_phone(brand.phone, lang),
+        "hours": [format_hours(h, locale) for h in brand.hours],
+        "website": brand.website.removeprefix("https://").removeprefix("http://").rstrip("/"),
+        "reviewed_on": format_long_date(handout.review.reviewed_on, locale)
+        if handout.review.reviewed_on
+        else "",
+        "paper": "A4" if project.paper == "a4" else "letter",
+    }
+    try:
+        return template.render(context)
+    except jinja2.TemplateSyntaxError as err:
+        raise HandoutsError(f"template error: {err.message}", Path(err.filename or SHEET_TEMPLATE), err.lineno) from err
+
+
+def format_phone(digits: str, lang: str) -> str:
+    """514 555-0142 in French (OQLF), 514-555-0142 in English."""
+    area, exchange, number = digits[:3], digits[3:6], digits[6:]
+    if lang == "fr":
+        return f"{area}\u00a0{exchange}-{number}"
+    return f"{area}-{exchange}-{number}"
+
+
+def format_time_of_day(value: time, locale: Locale) -> str:
+    if locale.language == "fr":  # OQLF: 9 h, 18 h 30
+        return f"{value.hour}\u00a0h" + (f"\u00a0{value.minute:02d}" if value.minute else "")
+    return format_time(value, "h:mm a" if value.minute else "h a", locale=locale)
+
+
+def format_hours(hours: Hours, locale: Locale) -> dict[str, str]:
+    names = get_day_names("wide", locale=locale)
+    return {
+        "first": names[hours.first_day],
+        "last": names[hours.last_day] if hours.last_day != hours.first_day else "",
+        "opens": format_time_of_day(hours.opens, locale),
+        "closes": format_time_of_day(hours.closes, locale),
+    }
+
+
+def format_long_date(value: date, locale: Locale) -> str:
+    return format_date(value, format="long", locale=locale)

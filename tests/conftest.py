@@ -1,0 +1,58 @@
+"""Shared fixtures: the real project, a disposable copy of it, and one real build of every sheet."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from handouts.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PROJECT_PARTS = ("handouts.yaml", "content", "locales", "templates", "fonts", "brands")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the project that a test may break."""
+    copy = tmp_path / "project"
+    copy.mkdir()
+    for part in PROJECT_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, copy / part)
+        else:
+            shutil.copy2(source, copy / part)
+    return copy
+
+
+@pytest.fixture
+def cli(tmp_path: Path):
+    """Run the command line the way a person would, from the project folder."""
+
+    def run(*args: str, cwd: Path | None = None):
+        runner = CliRunner()
+        with runner.isolated_filesystem(temp_dir=tmp_path):
+            pass
+        import os
+
+        old = os.getcwd()
+        os.chdir(cwd or ROOT)
+        try:
+            return runner.invoke(main, list(args), catch_exceptions=False)
+        finally:
+            os.chdir(old)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every sheet in every language, built once for the whole test session through the CLI."""
+    out = tmp_path_factory.mktemp("dist")
+    result = CliRunner().invoke(main, ["build", "--project", str(ROOT), "--out", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return out

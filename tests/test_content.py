@@ -1,0 +1,123 @@
+"""Content files: the schema, and YAML's traps reported with file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from handouts.content import SECTIONS, load_handouts, parse_handout
+from handouts.errors import HandoutsError
+from handouts.readability import MAX_GRADE, grade
+
+ROOT = Path(__file__).resolve().parent.parent
+
+VALID = b"""\
+title: "Redness after microneedling"
+summary: "Redness is common."
+review:
+  status: "reviewed"
+  reviewed_by: "Dr. Jeanne Roy"
+  reviewed_on: "2026-11-20"
+what_is_happening:
+  - "Your skin is healing."
+how_long:
+  - "A few days."
+what_to_do:
+  - "Use a gentle cleanser."
+what_to_avoid:
+  - "Do not scrub."
+call_the_clinic:
+  - "It lasts more than a week."
+get_urgent_help:
+  - "Fever or chills."
+"""
+
+
+def errors_of(text: bytes, name: str = "sheet.yaml") -> list[str]:
+    with pytest.raises(HandoutsError) as caught:
+        parse_handout(text, Path(name))
+    return [str(p) for p in caught.value.problems]
+
+
+def test_the_four_sheets_load_with_every_part_filled():
+    handouts = load_handouts(ROOT / "content")
+    assert [h.name for h in handouts] == ["breakouts", "dryness", "flaking", "redness"]
+    for handout in handouts:
+        assert all(handout.sections[key] for key in SECTIONS), handout.name
+
+
+@pytest.mark.parametrize("name", ["breakouts", "dryness", "flaking", "redness"])
+def test_english_is_plain_enough(name):
+    handout = load_handouts(ROOT / "content", (name,))[0]
+    assert grade([t.text for t in handout.texts()]) <= MAX_GRADE
+
+
+def test_every_sheet_lists_signs_of_infection_and_when_to_call():
+    for handout in load_handouts(ROOT / "content"):
+        urgent = " ".join(t.text.lower() for t in handout.sections["get_urgent_help"])
+        assert "pus" in urgent and "fever" in urgent, handout.name
+        assert handout.sections["call_the_clinic"], handout.name
+
+
+def test_valid_file_keeps_lines_and_review():
+    handout = parse_handout(VALID, Path("redness.yaml"))
+    assert handout.title.line == 1
+    assert handout.sections["what_to_do"][0].line == 12
+    assert handout.sections["what_to_do"][0].part == "What to do, item 1"
+    assert handout.review.reviewed_on.isoformat() == "2026-11-20"
+    assert not handout.review.is_draft
+
+
+def test_all_problems_of_a_file_are_reported_at_once():
+    text = VALID.replace(b'title: "Redness after microneedling"\n', b"").replace(
+        b'how_long:\n  - "A few days."\n', b"how_long: []\n"
+    ).replace(b"what_to_avoid:", b"what_to_avoyd:")
+    problems = errors_of(text)
+    assert any(p.startswith("sheet.yaml:1: the field 'title' is missing") for p in problems)
+    assert any(p.startswith("sheet.yaml:8: 'how_long' is an empty list") for p in problems)
+    assert any("sheet.yaml:11: unknown field 'what_to_avoyd'. Did you mean 'what_to_avoid'?" in p for p in problems)
+
+
+def test_yes_no_and_numbers_stay_text_as_typed():
+    handout = parse_handout(VALID.replace(b'summary: "Redness is common."', b"summary: no"), Path("x.yaml"))
+    assert handout.summary.text == "no"
+    handout = parse_handout(VALID.replace(b'  - "A few days."', b"  - 01234"), Path("x.yaml"))
+    assert handout.sections["how_long"][0].text == "01234"
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "words"),
+    [
+        ((b'  - "Use a gentle cleanser."', b'\t- "Use a gentle cleanser."'), 12, "tab"),
+        ((b'summary: "Redness is common."', b'summary: "Redness is common.'), 2, "quote"),
+        ((b'summary: "Redness is common."', b"summary: Redness: is common"), 2, "colon"),
+        ((b'  - "Do not scrub."', b"  - Do not scrub #hard."), 14, "comment"),
+        ((b'how_long:\n', b'title: "Again"\nhow_long:\n'), 9, "appears twice (first at line 1)"),
+        ((b'reviewed_on: "2026-11-20"', b'reviewed_on: "20/11/2026"'), 6, "YYYY-MM-DD"),
+        ((b'status: "reviewed"', b"status: yes"), 4, "'draft' or 'reviewed'"),
+    ],
+)
+def test_yaml_traps_name_the_line(change, line, words):
+    problems = errors_of(VALID.replace(*change))
+    assert any(p.startswith(f"sheet.yaml:{line}:") and words in p for p in problems), problems
+
+
+def test_text_after_a_space_hash_is_not_silently_cut():
+    problems = errors_of(VALID.replace(b'  - "Fever or chills."', b"  - Fever #1 sign, or chills."))
+    assert problems == [
+        "sheet.yaml:18: YAML reads '#1 sign, or chills.' as a comment and drops it from the value; "
+        'if it belongs to the value, put the whole value in double quotes ("...").'
+    ]
+
+
+def test_windows_1252_and_nul_bytes_are_refused_with_their_line():
+    assert errors_of(VALID.replace(b"Do not scrub.", "Évitez.".encode("cp1252")))[0].startswith(
+        "sheet.yaml:14: is not saved as UTF-8"
+    )
+    assert errors_of(VALID.replace(b"Fever", b"Fe\x00ver"))[0].startswith("sheet.yaml:18: contains a NUL byte")
+
+
+def test_a_reviewed_sheet_needs_its_reviewer():
+    problems = errors_of(VALID.replace(b'  reviewed_by: "Dr. Jeanne Roy"\n', b""))
+    assert any("needs 'review.reviewed_by'" in p for p in problems)

@@ -1,0 +1,74 @@
+"""PDF writing: only the project's own files are loaded; the font covers the text; pages are counted."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from handouts.errors import HandoutsError
+from handouts.pdf import PdfRenderer
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+
+
+@pytest.fixture(scope="module")
+def renderer() -> PdfRenderer:
+    return PdfRenderer(TEMPLATES, allowed=(TEMPLATES, ROOT / "fonts"), fonts_dir=ROOT / "fonts")
+
+
+def page(body: str) -> str:
+    return f'<html lang="en"><head><link rel="stylesheet" href="css/print.css"></head><body>{body}</body></html>'
+
+
+def test_a_plain_page_renders_with_the_project_font(renderer):
+    sheet = renderer.render(page("<p>Bonjour, ça va : « oui ».</p>"), "test")
+    assert sheet.pdf.startswith(b"%PDF") and sheet.pages == 1
+
+
+def test_local_files_outside_the_project_folders_are_refused(renderer, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("patient list")
+    for markup in (f'<img src="{secret.as_uri()}">', f'<link rel="attachment" href="{secret.as_uri()}">'):
+        with pytest.raises(HandoutsError, match="refused to load file://"):
+            renderer.render(page(markup), "test")
+
+
+def test_no_network_connection_is_ever_made(renderer):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    listener.settimeout(2)
+    port = listener.getsockname()[1]
+    accepted = []
+
+    def accept() -> None:
+        try:
+            accepted.append(listener.accept())
+        except OSError:
+            pass
+
+    thread = threading.Thread(target=accept)
+    thread.start()
+    try:
+        for markup in (f'<img src="http://127.0.0.1:{port}/logo.png">',
+                       f"<style>@import url(http://127.0.0.1:{port}/x.css);</style>"):
+            with pytest.raises(HandoutsError, match="refused to load http://127.0.0.1"):
+                renderer.render(page(markup), "test")
+    finally:
+        thread.join()
+        listener.close()
+    assert accepted == []
+
+
+def test_a_character_the_font_lacks_is_refused_instead_of_falling_back(renderer):
+    with pytest.raises(HandoutsError, match=r"no glyph for '✓' \(U\+2713\)"):
+        renderer.render(page("<p>Done ✓</p>"), "redness (fr)")
+
+
+def test_pages_are_counted(renderer):
+    long = "".join(f"<p>Line {i}</p>" for i in range(200))
+    assert renderer.render(page(long), "test").pages > 1
