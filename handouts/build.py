@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -11,6 +14,7 @@ from handouts import catalogs, config, content, render
 from handouts.errors import EXIT_OUTPUT, EXIT_USAGE, HandoutsError, Problem, raise_if_any
 
 TEMP_PREFIX = ".handouts-tmp-"
+LOCK_NAME = ".handouts.lock"
 
 
 @dataclass
@@ -139,8 +143,36 @@ def build(
             continue
         outputs.append((out_dir / sheet.lang / f"{sheet.name}.pdf", rendered.pdf))
     raise_if_any(problems)
-    publish(outputs)
+    with output_lock(out_dir):
+        publish(outputs)
     return BuildResult(written=[path for path, _ in outputs], warnings=warnings)
+
+
+@contextmanager
+def output_lock(out_dir: Path) -> Iterator[None]:
+    """Only one build writes into a folder at a time; a second one stops with exit code 4."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(out_dir / LOCK_NAME, "a+b")  # noqa: SIM115 - closed below
+    except OSError as err:
+        raise HandoutsError(
+            f"cannot write to the output folder ({err.strerror}); choose another with --out.",
+            out_dir,
+            exit_code=EXIT_OUTPUT,
+        ) from err
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as err:
+            raise HandoutsError(
+                "another build is writing into this folder right now; wait for it to finish, then try again.",
+                out_dir,
+                exit_code=EXIT_OUTPUT,
+            ) from err
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def publish(outputs: list[tuple[Path, bytes]]) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from handouts.errors import HandoutsError
+from handouts.errors import HandoutsError, Problem
 
 PROJECT_OPTION = click.option(
     "--project",
@@ -28,10 +29,18 @@ class HandoutsGroup(click.Group):
             return super().invoke(ctx)
         except HandoutsError as err:
             for problem in err.problems:
-                click.echo(f"error: {problem}" if problem.path is None else str(problem), err=True)
+                click.echo(f"error: {problem}" if problem.path is None else str(_relative(problem)), err=True)
             if len(err.problems) > 1:
                 click.echo(f"{len(err.problems)} problems; nothing was written.", err=True)
             ctx.exit(err.exit_code)
+
+
+def _relative(problem: Problem) -> Problem:
+    """Show paths relative to where the person is, as an editor's 'go to file' expects."""
+    cwd = Path.cwd()
+    if problem.path is not None and problem.path.is_absolute() and problem.path.is_relative_to(cwd):
+        return replace(problem, path=problem.path.relative_to(cwd))
+    return problem
 
 
 @click.group(cls=HandoutsGroup)
@@ -56,7 +65,7 @@ def build(root: Path, langs: tuple[str, ...], out_dir: Path | None, brand_name: 
 
     result = pipeline.build(root, langs, sheets, out_dir, brand_name, strict)
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(f"warning: {_relative(warning)}", err=True)
     cwd = Path.cwd()
     for path in result.written:
         click.echo(f"wrote {path.relative_to(cwd) if path.is_relative_to(cwd) else path}")

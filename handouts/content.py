@@ -142,7 +142,9 @@ def _text_node(
     node: Node, field: str, part: str, path: Path, problems: list[Problem], line: int
 ) -> Text | None:
     if not isinstance(node, Scalar):
-        problems.append(Problem(f"'{field}' must be a piece of text.", path, line))
+        hint = ' (a ": " inside a text makes YAML read it as a field: put the text in double quotes)' \
+            if isinstance(node, Mapping) else ""
+        problems.append(Problem(f"'{field}' must be a piece of text{hint}.", path, line))
         return None
     text = " ".join(node.value.split())  # folded lines and stray spaces become single spaces
     if not text:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gettext as stdlib_gettext
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +20,7 @@ from babel import Locale
 from babel.dates import format_date, format_time, get_day_names
 from markupsafe import Markup, escape
 
+from handouts import typography
 from handouts.catalogs import Translator
 from handouts.config import Brand, Hours, Project
 from handouts.content import SECTIONS, Handout
@@ -51,6 +53,7 @@ def gettext_functions(translator: Translator) -> dict[str, Callable[..., Markup]
             text = msgid if n is None or n == 1 else (msgid_plural or msgid)
         else:
             text = entry.msgstrs.get(plural(n), entry.msgstr) if n is not None else entry.msgstr
+        text = typography.apply(text, translator.lang)
         try:
             return Markup(escape(text)) % variables
         except (KeyError, ValueError, TypeError) as err:
@@ -103,6 +106,7 @@ def render_html(
     env = environment(project.templates_dir)
     template = env.get_template(SHEET_TEMPLATE)
     lang = translator.lang
+    handout = handout.map_texts(lambda t: replace(t, text=typography.apply(t.text, lang)))
     context = {
         **gettext_functions(translator),
         "lang": lang,

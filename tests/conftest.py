@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -35,10 +36,6 @@ def cli(tmp_path: Path):
 
     def run(*args: str, cwd: Path | None = None):
         runner = CliRunner()
-        with runner.isolated_filesystem(temp_dir=tmp_path):
-            pass
-        import os
-
         old = os.getcwd()
         os.chdir(cwd or ROOT)
         try:
