@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from handouts import catalogs, config, content, render
+from handouts import catalogs, checks, config, content, render
 from handouts.errors import EXIT_OUTPUT, EXIT_USAGE, HandoutsError, Problem, raise_if_any
 
 TEMP_PREFIX = ".handouts-tmp-"
@@ -62,9 +62,13 @@ def prepare(
     translators = {}
     for lang in langs:
         try:
-            translators[lang] = catalogs.Translator(lang, catalogs.load_catalog(project.locales_dir, lang))
+            catalog = catalogs.load_catalog(project.locales_dir, lang)
         except HandoutsError as err:
             problems += err.problems
+            continue
+        translators[lang] = catalogs.Translator(lang, catalog)
+        if catalog is not None:  # the same message checks as 'handouts check': errors stop the build
+            problems += [finding for finding in checks.check_catalog(catalog) if finding.is_error]
     raise_if_any(problems)
     assert brand is not None and handouts is not None
 
@@ -176,8 +180,14 @@ def output_lock(out_dir: Path) -> Iterator[None]:
 
 
 def publish(outputs: list[tuple[Path, bytes]]) -> None:
-    """Write every file to a temporary name first, then rename them all into place."""
+    """Write every file to a temporary name, then rename them all into place, or change nothing.
+
+    If a rename fails half way, the files already replaced get their previous version back,
+    so a folder never holds a mix of two builds.
+    """
     staged: list[tuple[Path, Path]] = []
+    previous: dict[Path, Path] = {}
+    replaced: list[Path] = []
     try:
         for folder in dict.fromkeys(path.parent for path, _ in outputs):
             folder.mkdir(parents=True, exist_ok=True)
@@ -189,9 +199,20 @@ def publish(outputs: list[tuple[Path, bytes]]) -> None:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
+        for _, path in staged:
+            if path.exists():
+                keep = path.with_name(f"{TEMP_PREFIX}{path.name}.previous")
+                os.link(path, keep)
+                previous[path] = keep
         for tmp, path in staged:
             os.replace(tmp, path)
+            replaced.append(path)
     except OSError as err:
+        for path in reversed(replaced):
+            if path in previous:
+                os.replace(previous.pop(path), path)
+            else:
+                path.unlink(missing_ok=True)
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
         where = Path(err.filename) if err.filename else (outputs[0][0].parent if outputs else None)
@@ -201,6 +222,9 @@ def publish(outputs: list[tuple[Path, bytes]]) -> None:
             where,
             exit_code=EXIT_OUTPUT,
         ) from err
+    finally:
+        for keep in previous.values():
+            keep.unlink(missing_ok=True)
 
 
 def clean_stale_temporaries(folder: Path) -> None:

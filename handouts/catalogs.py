@@ -117,7 +117,15 @@ def read_po(path: Path, lang: str | None = None) -> Catalog:
     return parse_po(data, path, lang)
 
 
+MAX_PO_BYTES = 2_000_000  # the French catalog is about 20 kB
+
+
 def parse_po(data: bytes, path: Path, lang: str | None = None) -> Catalog:
+    if len(data) > MAX_PO_BYTES:
+        raise HandoutsError(
+            f"is {len(data) // 1000} kB; a catalog must be under {MAX_PO_BYTES // 1000} kB. "
+            "Is this the right file?", path, 1,
+        )
     text = decode_text(data, path)
     parser = _Parser(path)
     parser.feed(text.split("\n"))
@@ -219,6 +227,7 @@ class _Parser:
         self._entry = Entry()
         self._field: str | None = None  # the keyword the next continuation string belongs to
         self._seen: list[str] = []
+        self._first_line = 0  # line of the current entry's first keyword
 
     def error(self, message: str, line: int) -> None:
         self.problems.append(Problem(message, self.path, line))
@@ -289,6 +298,7 @@ class _Parser:
             if "msgid" not in self._seen:
                 self.error(f"'{keyword}' without a 'msgid' before it.", number)
         self._seen.append(keyword)
+        self._first_line = self._first_line or number
         self._field = keyword
         if not rest.startswith('"'):
             self.error(f"'{keyword}' must be followed by a string in double quotes.", number)
@@ -353,7 +363,8 @@ class _Parser:
         entry, seen = self._entry, self._seen
         if seen:
             if "msgid" not in seen:
-                self.error("an entry without a 'msgid'.", entry.line or number)
+                # Not appended: an entry without a msgid would pass for the header.
+                self.error("an entry without a 'msgid'.", self._first_line or number)
             elif not any(s.startswith("msgstr") for s in seen):
                 self.error(
                     f"the message {entry.msgid[:50]!r} has no 'msgstr' line; add msgstr \"\" "
@@ -362,10 +373,12 @@ class _Parser:
                 )
             elif entry.msgid_plural is not None and 0 not in entry.msgstrs:
                 self.error("a plural message needs msgstr[0], msgstr[1], ...", entry.line)
-            self.entries.append(entry)
+            if "msgid" in seen:
+                self.entries.append(entry)
         self._entry = Entry()
         self._seen = []
         self._field = None
+        self._first_line = 0
 
 
 class Translator:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
@@ -186,6 +187,14 @@ def _logo(folder: Path, value: tuple[str, int] | None, path: Path, problems: lis
 def _check_png(logo: Path) -> str | None:
     from PIL import Image  # Pillow comes with WeasyPrint; only needed for PNG logos
 
+    # The size a PNG declares is in its first chunk: refuse a decompression bomb before Pillow
+    # (whose own refusal reads "could be decompression bomb DOS attack") sees it.
+    with logo.open("rb") as handle:
+        head = handle.read(24)
+    if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", head[16:24])
+        if width * height > MAX_LOGO_PIXELS:
+            return f"is {width}x{height} pixels; use an image under 4000x4000 pixels."
     try:
         with Image.open(logo) as image:
             width, height = image.size

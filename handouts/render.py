@@ -8,6 +8,7 @@ translator's ``<img src=...>`` would otherwise reach WeasyPrint as markup.
 from __future__ import annotations
 
 import gettext as stdlib_gettext
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, time
@@ -53,6 +54,15 @@ def gettext_functions(translator: Translator) -> dict[str, Callable[..., Markup]
             text = msgid if n is None or n == 1 else (msgid_plural or msgid)
         else:
             text = entry.msgstrs.get(plural(n), entry.msgstr) if n is not None else entry.msgstr
+        if entry is not None and _conversions(text) != _conversions(msgid):
+            assert translator.catalog is not None
+            raise HandoutsError(
+                f"the translation of {msgid[:60]!r} has placeholders {sorted(_conversions(text)) or 'none'} "
+                f"but the English has {sorted(_conversions(msgid)) or 'none'}; copy each %(name)s exactly "
+                "and write a percent sign as %%.",
+                translator.catalog.path,
+                entry.line,
+            )
         text = typography.apply(text, translator.lang)
         try:
             return Markup(escape(text)) % variables
@@ -84,6 +94,14 @@ def gettext_functions(translator: Translator) -> dict[str, Callable[..., Markup]
 
     return {"gettext": gettext, "_": gettext, "ngettext": ngettext, "pgettext": pgettext,
             "npgettext": npgettext}
+
+
+_CONVERSION = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[a-zA-Z%]?")
+
+
+def _conversions(text: str) -> set[str]:
+    """The %-placeholders of a message (a doubled %% is a plain percent sign, not one)."""
+    return {c for c in _CONVERSION.findall(text) if c != "%%"}
 
 
 def _plural_function(translator: Translator) -> Callable[[int | None], int]:

@@ -55,6 +55,38 @@ _HINTS = {
 }
 
 
+MAX_YAML_BYTES = 1_000_000  # a content file is a few kB; bigger is a mistake or an attack
+MAX_DEPTH = 16  # a sheet nests three levels; deeper would exhaust Python's stack
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.message, self.line = message, line
+
+
+class _StrictLoader(yaml.BaseLoader):
+    """BaseLoader (every scalar is text) that refuses anchors, aliases and deep nesting."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _Refused(
+                "YAML anchors and aliases (&name, *name) are not allowed; write each text out in full.",
+                event.start_mark.line + 1,
+            )
+        if self._depth >= MAX_DEPTH:
+            raise _Refused(f"the lists and fields are nested more than {MAX_DEPTH} levels deep.",
+                           event.start_mark.line + 1)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def read_yaml(path: Path) -> Node | None:
     """Read a YAML file as a tree of located text, or raise one error naming every problem."""
     try:
@@ -64,24 +96,44 @@ def read_yaml(path: Path) -> Node | None:
     return parse_yaml(data, path)
 
 
+# Characters YAML refuses (its reader's list) or reads as line breaks that no editor shows.
+_INVISIBLE = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def parse_yaml(data: bytes, path: Path) -> Node | None:
-    text = decode_text(data, path)
-    problems = [
-        Problem("this line is indented with a tab; YAML needs spaces here.", path, number)
-        for number, line in enumerate(text.splitlines(), 1)
-        if "\t" in line[: len(line) - len(line.lstrip(" \t"))]
-    ]
+    if len(data) > MAX_YAML_BYTES:
+        raise HandoutsError(
+            f"is {len(data) // 1000} kB; a YAML file here must be under {MAX_YAML_BYTES // 1000} kB.", path, 1
+        )
+    # Windows (CRLF) and old Mac (CR) line ends: every editor shows them as line breaks.
+    text = decode_text(data, path).replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    problems = []
+    for number, line in enumerate(lines, 1):
+        invisible = _INVISIBLE.search(line)
+        if invisible:
+            problems.append(
+                Problem(
+                    f"this line contains an invisible control character (U+{ord(invisible.group()):04X}); "
+                    "delete it.",
+                    path,
+                    number,
+                )
+            )
+        elif "\t" in line[: len(line) - len(line.lstrip(" \t"))]:
+            problems.append(Problem("this line is indented with a tab; YAML needs spaces here.", path, number))
     if problems:
         raise HandoutsError.collect(problems)
     try:
-        root = yaml.compose(text, Loader=yaml.BaseLoader)
+        root = yaml.compose(text, Loader=_StrictLoader)
+    except _Refused as err:
+        raise HandoutsError(err.message, path, err.line) from err
     except yaml.MarkedYAMLError as err:
         raise _syntax_error(err, path, text) from err
     except yaml.YAMLError as err:  # pragma: no cover - every PyYAML error we know is marked
-        raise HandoutsError(f"is not valid YAML: {err}", path) from err
+        raise HandoutsError(f"is not valid YAML: {err}", path, 1) from err
     if root is None:
         return None
-    lines = text.splitlines()
     node = _convert(root, path, lines, problems)
     if problems:
         raise HandoutsError.collect(problems)
