@@ -3,44 +3,11 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from handouts.errors import HandoutsError, Problem
-
-PROJECT_OPTION = click.option(
-    "--project",
-    "-C",
-    "root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The project folder (the one with handouts.yaml).",
-)
-
-
-class HandoutsGroup(click.Group):
-    """Prints a user's mistake as 'path:line: message' and exits with its code; bugs keep their traceback."""
-
-    def invoke(self, ctx: click.Context) -> object:
-        try:
-            return super().invoke(ctx)
-        except HandoutsError as err:
-            for problem in err.problems:
-                click.echo(f"error: {problem}" if problem.path is None else str(_relative(problem)), err=True)
-            if len(err.problems) > 1:
-                click.echo(f"{len(err.problems)} problems; nothing was written.", err=True)
-            ctx.exit(err.exit_code)
-
-
-def _relative(problem: Problem) -> Problem:
-    """Show paths relative to where the person is, as an editor's 'go to file' expects."""
-    cwd = Path.cwd()
-    if problem.path is not None and problem.path.is_absolute() and problem.path.is_relative_to(cwd):
-        return replace(problem, path=problem.path.relative_to(cwd))
-    return problem
+from handouts.cliutil import PROJECT_OPTION, HandoutsGroup, format_problem, shown
 
 
 @click.group(cls=HandoutsGroup)
@@ -65,10 +32,9 @@ def build(root: Path, langs: tuple[str, ...], out_dir: Path | None, brand_name: 
 
     result = pipeline.build(root, langs, sheets, out_dir, brand_name, strict)
     for warning in result.warnings:
-        click.echo(f"warning: {_relative(warning)}", err=True)
-    cwd = Path.cwd()
+        click.echo(f"warning: {format_problem(warning)}", err=True)
     for path in result.written:
-        click.echo(f"wrote {path.relative_to(cwd) if path.is_relative_to(cwd) else path}")
+        click.echo(f"wrote {shown(path)}")
     languages = sorted({path.parent.name for path in result.written})
     click.echo(
         f"Built {len(result.written)} sheet{'s' if len(result.written) != 1 else ''} "
@@ -109,6 +75,11 @@ def list_command(root: Path) -> None:
         click.echo(f"  {lang}  {percent}% translated ({done} of {total}, {fuzzy} fuzzy, "
                    f"{total - done - fuzzy} untranslated)  {catalog.path.relative_to(project.root)}")
 
+
+from handouts.cli_i18n import check, i18n  # noqa: E402  (commands defined in their own module)
+
+main.add_command(i18n)
+main.add_command(check)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

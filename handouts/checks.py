@@ -1,0 +1,196 @@
+"""Checks on translated messages: what a careful translation team looks at before printing.
+
+Each check compares one translated (not fuzzy, not empty) message with its English
+and returns problems located at the line of the entry's ``msgid``. A problem is an
+error (the sheet would say something wrong or break) or a warning (typography).
+Catalog-level checks (syntax, charset, Language, Plural-Forms, duplicates) are done
+by :func:`handouts.catalogs.read_po` before these run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from handouts.catalogs import Catalog, Entry
+from handouts.errors import Problem
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Finding(Problem):
+    """A Problem with a severity: ``error`` makes ``handouts check`` fail, ``warning`` does not."""
+
+    severity: str = ERROR
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+
+# %(name)s, %s and the other printf conversions ("%%" is a percent sign), and {name}.
+# No space among the flags: "50 % de" is French for 50 percent, not a conversion.
+_PRINTF = re.compile(r"%(?:\([A-Za-z_][A-Za-z0-9_]*\))?[-#0+]*\d*(?:\.\d+)?[sdifeEgGxXcr]")
+_BRACES = re.compile(r"\{[A-Za-z_][A-Za-z0-9_.]*\}")
+_DIGITS = re.compile(r"\d+")
+_TAG = re.compile(r"</?\s*[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_URL = re.compile(r"(?:https?://|www\.|file:)\S*", re.IGNORECASE)
+_SPACES = "[ \u00a0\u202f\t]"
+_DOUBLE_SPACE = re.compile(f"{_SPACES}{{2,}}")
+# What may close a sentence after its punctuation: quotes and brackets.
+_CLOSERS = "\"'»«”“’)]} \u00a0\u202f\t\n"
+_ENDINGS = {".": ".", "!": "!", "?": "?", ":": ":", ";": ";", "…": "…", "¡": "!", "¿": "?"}
+
+# A number with a unit that must keep its unit: English unit -> accepted forms in the translation.
+# The number itself is checked for every language; the unit only where we know its translation.
+UNIT_EQUIVALENTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "SPF": {"fr": ("FPS", "SPF"), "es": ("FPS", "SPF"), "pt": ("FPS", "SPF"), "it": ("SPF", "FPS")},
+}
+_UNIT_IN_ENGLISH = re.compile(r"\b(SPF)\s*(\d+)")
+
+
+def _placeholders(text: str) -> set[str]:
+    text = text.replace("%%", "")
+    return set(_PRINTF.findall(text)) | set(_BRACES.findall(text))
+
+
+def check_placeholders(english: str, translation: str, lang: str) -> list[tuple[str, str]]:
+    expected, found = _placeholders(english), _placeholders(translation)
+    problems = []
+    if expected - found:
+        missing = ", ".join(sorted(expected - found))
+        problems.append((ERROR, f"the translation lacks {missing}: keep every placeholder of the English "
+                                "exactly as it is (the tool fills it in)."))
+    if found - expected:
+        extra = ", ".join(sorted(found - expected))
+        problems.append((ERROR, f"the translation has {extra}, which the English does not have: "
+                                "remove it or write it exactly as in the English."))
+    return problems
+
+
+def _without_placeholders(text: str) -> str:
+    return _BRACES.sub(" ", _PRINTF.sub(" ", text))
+
+
+def check_numbers(english: str, translation: str, lang: str) -> list[tuple[str, str]]:
+    """Every number of the English (a phone number, 811, 911, SPF 30, 48 hours) is in the translation."""
+    english_plain, translation_plain = _without_placeholders(english), _without_placeholders(translation)
+    found = set(_DIGITS.findall(translation_plain))
+    problems = []
+    missing = [n for n in dict.fromkeys(_DIGITS.findall(english_plain)) if n not in found]
+    if missing:
+        problems.append((ERROR, f"the number{'s' if len(missing) > 1 else ''} {', '.join(missing)} of the "
+                                "English must appear in the translation, written in digits."))
+    for unit, number in _UNIT_IN_ENGLISH.findall(english_plain):
+        forms = UNIT_EQUIVALENTS[unit].get(lang)
+        if forms is None or number in missing:
+            continue
+        pattern = re.compile(rf"\b(?:{'|'.join(map(re.escape, forms))})[\s\u00a0\u202f]*{number}\b")
+        if not pattern.search(translation_plain):
+            shown = " or ".join(f"'{form} {number}'" for form in forms)
+            problems.append((ERROR, f"'{unit} {number}' in the English must be {shown} in the translation."))
+    return problems
+
+
+def check_markup(english: str, translation: str, lang: str) -> list[tuple[str, str]]:
+    """No HTML tag or URL that the English does not have (it would be printed as text, or mislead)."""
+    problems = []
+    tags = [t for t in _TAG.findall(translation) if t not in _TAG.findall(english)]
+    if tags:
+        problems.append((ERROR, f"the translation has the HTML {', '.join(dict.fromkeys(tags))}, which the "
+                                "English does not have; remove it (HTML is printed as text)."))
+    english_urls = {u.lower() for u in _URL.findall(english)}
+    urls = [u for u in _URL.findall(translation) if u.lower() not in english_urls]
+    if urls:
+        problems.append((ERROR, f"the translation has the address {', '.join(dict.fromkeys(urls))}, which the "
+                                "English does not have; remove it."))
+    return problems
+
+
+def check_whitespace(english: str, translation: str, lang: str) -> list[tuple[str, str]]:
+    problems = []
+    starts = translation[:1].isspace() and not english[:1].isspace()
+    ends = translation[-1:].isspace() and not english[-1:].isspace()
+    if starts or ends:
+        where = "starts and ends" if starts and ends else "starts" if starts else "ends"
+        problems.append((WARNING, f"the translation {where} with a space; remove it."))
+    if _DOUBLE_SPACE.search(translation) and not _DOUBLE_SPACE.search(english):
+        problems.append((WARNING, "the translation has two spaces in a row; keep one."))
+    return problems
+
+
+def ending(text: str) -> str:
+    """The punctuation that ends a text ('.', '!', '?', ':', ';', '…'), or '' for none.
+
+    Spaces (French ' :' with a non-breaking space) and closing quotes or brackets
+    after it do not count; '...' is '…'.
+    """
+    stripped = text.rstrip(_CLOSERS)
+    if stripped.endswith("..."):
+        return "…"
+    return _ENDINGS.get(stripped[-1:], "")
+
+
+def check_ending(english: str, translation: str, lang: str) -> list[tuple[str, str]]:
+    expected, found = ending(english), ending(translation)
+    if expected == found:
+        return []
+    said = {"": "no punctuation", ".": "a period", "!": "an exclamation mark", "?": "a question mark",
+            ":": "a colon", ";": "a semicolon", "…": "an ellipsis"}
+    return [(WARNING, f"the English ends with {said[expected]}, the translation with {said[found]}.")]
+
+
+MESSAGE_CHECKS: tuple[Callable[[str, str, str], list[tuple[str, str]]], ...] = (
+    check_placeholders, check_numbers, check_markup, check_whitespace, check_ending,
+)
+
+
+def check_entry(entry: Entry, lang: str, path=None) -> list[Finding]:
+    """Every problem of one entry; an untranslated or fuzzy entry has none (English is printed)."""
+    if not entry.translated:
+        return []
+    findings = []
+    for index, translation in sorted(entry.msgstrs.items()):
+        english = entry.msgid if index == 0 or entry.msgid_plural is None else entry.msgid_plural
+        for check in MESSAGE_CHECKS:
+            for severity, message in check(english, translation, lang):
+                prefix = f"msgstr[{index}]: " if entry.msgid_plural is not None else ""
+                findings.append(Finding(f"{prefix}{message} (English: {_short(english)!r})",
+                                        path, entry.line, severity))
+    return findings
+
+
+def check_catalog(catalog: Catalog, template: Catalog | None = None) -> list[Finding]:
+    """Every message check on a catalog, plus warnings for obsolete and not-yet-merged messages."""
+    findings: list[Finding] = []
+    for entry in catalog.entries:
+        findings += check_entry(entry, catalog.lang, catalog.path)
+    if catalog.obsolete:
+        count = len(catalog.obsolete)
+        findings.append(Finding(
+            f"{count} obsolete message{'s' if count > 1 else ''} (#~): the content and templates no "
+            "longer use them. They are kept for reference and never printed; delete them when done.",
+            catalog.path, catalog.obsolete[0].line or None, WARNING))
+    if template is not None:
+        template_keys = {e.key for e in template.entries}
+        missing = [e for e in template.entries if catalog.get(e.msgid, e.msgctxt) is None]
+        stale = [e for e in catalog.entries if e.key not in template_keys]
+        if missing or stale:
+            parts = []
+            if missing:
+                parts.append(f"{len(missing)} message{'s' if len(missing) > 1 else ''} of "
+                             f"{template.path.name} {'are' if len(missing) > 1 else 'is'} not in this catalog")
+            if stale:
+                parts.append(f"{len(stale)} message{'s' if len(stale) > 1 else ''} "
+                             f"{'are' if len(stale) > 1 else 'is'} no longer in {template.path.name}")
+            line = stale[0].line if stale else None
+            findings.append(Finding(f"{' and '.join(parts)}; run 'handouts i18n update'.",
+                                    catalog.path, line, WARNING))
+    return findings
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
