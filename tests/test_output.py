@@ -189,3 +189,21 @@ def test_build_writes_a_complete_pdf_and_removes_stale_temporaries(project, out)
     assert pdf.startswith(b"%PDF") and pdf.rstrip().endswith(b"%%EOF")
     assert (out / "fr" / "dryness.pdf").read_bytes() == OLD  # not requested: untouched
     assert temporaries(out) == []
+
+
+def test_a_second_build_into_the_same_folder_stops_with_exit_4(tmp_path):
+    """While one build holds the folder, another is told to wait; nothing of it is written."""
+    import fcntl
+
+    from handouts.build import LOCK_NAME, output_lock
+
+    target = tmp_path / "dist"
+    target.mkdir()
+    with open(target / LOCK_NAME, "a+b") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the first build, still writing
+        with pytest.raises(HandoutsError) as caught, output_lock(target):
+            pass
+    assert caught.value.exit_code == EXIT_OUTPUT
+    assert "another build is writing into this folder right now" in str(caught.value)
+    with output_lock(target):  # once the first build is done, the next one goes ahead
+        pass
