@@ -195,6 +195,7 @@ def publish(outputs: list[tuple[Path, bytes]]) -> None:
         for path, data in outputs:
             fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".part", dir=path.parent)
             staged.append((Path(tmp), path))
+            os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a PDF is for everyone to print
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
@@ -225,6 +226,12 @@ def publish(outputs: list[tuple[Path, bytes]]) -> None:
     finally:
         for keep in previous.values():
             keep.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def clean_stale_temporaries(folder: Path) -> None:

@@ -207,3 +207,10 @@ def test_a_second_build_into_the_same_folder_stops_with_exit_4(tmp_path):
     assert "another build is writing into this folder right now" in str(caught.value)
     with output_lock(target):  # once the first build is done, the next one goes ahead
         pass
+
+
+def test_published_pdfs_are_readable_by_everyone_like_any_new_file(out):
+    publish(new_outputs(out))
+    mask = os.umask(0)
+    os.umask(mask)
+    assert all((path.stat().st_mode & 0o777) == (0o666 & ~mask) for path in out.rglob("*.pdf"))
