@@ -110,7 +110,7 @@ def _scalars(node: Mapping, path: Path, problems: list[Problem]) -> dict[str, tu
     for key, (line, value) in node.items.items():
         if isinstance(value, Scalar):
             values[key] = (value.value.strip(), value.line)
-        elif not isinstance(value, (Sequence, Mapping)) or key not in ("hours", "colours"):
+        elif key not in ("hours", "colours"):  # the two fields that hold a list or fields
             problems.append(Problem(f"'{key}' must be a piece of text.", path, line))
     return values
 

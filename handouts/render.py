@@ -8,7 +8,6 @@ translator's ``<img src=...>`` would otherwise reach WeasyPrint as markup.
 from __future__ import annotations
 
 import gettext as stdlib_gettext
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, time
@@ -21,7 +20,7 @@ from babel import Locale
 from babel.dates import format_date, format_time, get_day_names
 from markupsafe import Markup, escape
 
-from handouts import typography
+from handouts import checks, typography
 from handouts.catalogs import Translator
 from handouts.config import Brand, Hours, Project
 from handouts.content import SECTIONS, Handout
@@ -54,11 +53,12 @@ def gettext_functions(translator: Translator) -> dict[str, Callable[..., Markup]
             text = msgid if n is None or n == 1 else (msgid_plural or msgid)
         else:
             text = entry.msgstrs.get(plural(n), entry.msgstr) if n is not None else entry.msgstr
-        if entry is not None and _conversions(text) != _conversions(msgid):
+        mismatch = checks.check_placeholders(msgid, text, translator.lang) if entry is not None else []
+        if mismatch:  # the same check 'handouts check' runs, here for anything that renders directly
             assert translator.catalog is not None
+            detail = mismatch[0][1].removeprefix("the translation ").rstrip(".")
             raise HandoutsError(
-                f"the translation of {msgid[:60]!r} has placeholders {sorted(_conversions(text)) or 'none'} "
-                f"but the English has {sorted(_conversions(msgid)) or 'none'}; copy each %(name)s exactly "
+                f"the translation of {msgid[:60]!r} {detail}; copy each %(name)s exactly "
                 "and write a percent sign as %%.",
                 translator.catalog.path,
                 entry.line,
@@ -94,14 +94,6 @@ def gettext_functions(translator: Translator) -> dict[str, Callable[..., Markup]
 
     return {"gettext": gettext, "_": gettext, "ngettext": ngettext, "pgettext": pgettext,
             "npgettext": npgettext}
-
-
-_CONVERSION = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[a-zA-Z%]?")
-
-
-def _conversions(text: str) -> set[str]:
-    """The %-placeholders of a message (a doubled %% is a plain percent sign, not one)."""
-    return {c for c in _CONVERSION.findall(text) if c != "%%"}
 
 
 def _plural_function(translator: Translator) -> Callable[[int | None], int]:
