@@ -1,36 +1,138 @@
-"""The one orchestrator: load content -> translate -> render HTML -> write PDF."""
+"""The one orchestrator: load content -> translate -> render HTML -> write PDF.
+
+A build plans every requested sheet of every edition as HTML first (cheap), skips the
+ones whose PDF on disk was made from exactly the same inputs (the cache), renders the
+rest in worker processes, checks that each fits its pages, and only then publishes every
+PDF at once. Nothing is written unless everything succeeded.
+"""
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
+import multiprocessing
 import os
+import resource
+import signal
+import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
 from handouts import catalogs, checks, config, content, render
 from handouts.errors import EXIT_OUTPUT, EXIT_USAGE, HandoutsError, Problem, raise_if_any
+from handouts.pdf import Part
 
 TEMP_PREFIX = ".handouts-tmp-"
 LOCK_NAME = ".handouts.lock"
+CACHE_NAME = ".handouts-cache.json"
+REVIEW_MAX_AGE_MONTHS = 24
+LANGUAGE_NAMES = {"fr": "French", "en": "English"}
+
+Progress = Callable[[int, int, str], None]  # (done, total, what was just rendered)
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One way of printing a sheet: a language, or a pair printed front and back; large print or not."""
+
+    langs: tuple[str, ...]
+    large_print: bool = False
+
+    @property
+    def folder(self) -> str:
+        return "+".join(self.langs) + ("-large" if self.large_print else "")
+
+    @property
+    def max_pages(self) -> int:
+        """Pages each language may use."""
+        return 2 if self.large_print else 1
+
+    def describe(self) -> str:
+        kind = "bilingual" if len(self.langs) > 1 else ""
+        size = "large print" if self.large_print else ""
+        return " ".join(x for x in (self.folder.removesuffix("-large"), kind, size, "edition") if x)
 
 
 @dataclass
-class Sheet:
-    """One sheet in one language, ready to render."""
+class Task:
+    """One PDF to make: a sheet in one edition, with the HTML of each of its languages."""
 
     name: str
-    lang: str
-    html: str
+    edition: Edition
+    parts: list[Part]
     title: str
+    content_path: Path
+    key: str = ""
+
+    @property
+    def relpath(self) -> str:
+        return f"{self.edition.folder}/{self.name}.pdf"
+
+
+@dataclass
+class Plan:
+    project: config.Project
+    tasks: list[Task]
+    warnings: list[Problem]
+    allowed: tuple[Path, ...]  # the folders a sheet may load files from
+
+
+@dataclass
+class Outcome:
+    """What rendering one task gave, small enough to send back from a worker process."""
+
+    relpath: str
+    pdf: bytes | None
+    pages: list[int]
+    problems: list[Problem]
+    worker: tuple[int, int] = (0, 0)  # (process id, its peak memory in kB)
 
 
 @dataclass
 class BuildResult:
     written: list[Path] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+    jobs: int = 1
+    worker_peaks: dict[int, int] = field(default_factory=dict)  # process id -> peak kB
+
+
+class BuildFailed(HandoutsError):
+    """A build that found problems: carries the one-line summary printed after them."""
+
+    summary = ""
+
+
+def parse_languages(values: tuple[str, ...], project: config.Project) -> list[tuple[str, ...]]:
+    """``--lang`` values: 'fr' or a pair 'fr+en'. None given: every language, and the project's pair."""
+    if not values:
+        known = catalogs.check_languages(project.locales_dir, ())
+        editions = [(lang,) for lang in known]
+        if project.bilingual:
+            catalogs.check_languages(project.locales_dir, project.bilingual)
+            editions.append(project.bilingual)
+        return editions
+    editions = []
+    for value in dict.fromkeys(values):
+        langs = tuple(x.strip() for x in value.split("+"))
+        if len(langs) > 2 or len(set(langs)) != len(langs) or not all(langs):
+            raise HandoutsError(
+                f"--lang {value!r}: give one language (fr) or two joined by + (fr+en), first the front page.",
+                exit_code=EXIT_USAGE,
+            )
+        catalogs.check_languages(project.locales_dir, langs)
+        editions.append(langs)
+    return editions
 
 
 def prepare(
@@ -39,15 +141,24 @@ def prepare(
     names: tuple[str, ...] = (),
     brand_name: str | None = None,
     strict: bool = False,
-) -> tuple[config.Project, list[Sheet], list[Problem]]:
+    *,
+    large_print: bool = False,
+    paper: str | None = None,
+    release: bool = False,
+    today: date | None = None,
+) -> Plan:
     """Everything up to the HTML: load, validate, translate and render every requested sheet.
 
-    Returns the sheets and the warnings; raises one error listing every problem.
+    Raises one error listing every problem; returns the tasks and the warnings.
     """
     project = config.load_project(root)
-    langs = tuple(catalogs.check_languages(project.locales_dir, langs))
+    if paper is not None and paper not in config.PAPER_SIZES:
+        raise HandoutsError(f"--paper {paper!r}: use 'letter' or 'a4'.", exit_code=EXIT_USAGE)
+    editions = [Edition(pair, large_print) for pair in parse_languages(langs, project)]
+    used_langs = list(dict.fromkeys(lang for edition in editions for lang in edition.langs))
     names = check_sheet_names(project.content_dir, names)
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     brand = handouts = None
     try:
         brand = config.load_brand(project, brand_name)
@@ -60,7 +171,7 @@ def prepare(
     except HandoutsError as err:
         problems += err.problems
     translators = {}
-    for lang in langs:
+    for lang in used_langs:
         try:
             catalog = catalogs.load_catalog(project.locales_dir, lang)
         except HandoutsError as err:
@@ -71,26 +182,85 @@ def prepare(
             problems += [finding for finding in checks.check_catalog(catalog) if finding.is_error]
     raise_if_any(problems)
     assert brand is not None and handouts is not None
+    review_problems, review_warnings = check_reviews(handouts, release, today or date.today())
+    raise_if_any(review_problems)
+    warnings += review_warnings
 
-    sheets = []
-    for lang, translator in translators.items():
+    created = source_date()
+    html: dict[tuple[str, str], Part] = {}
+    titles: dict[tuple[str, str], str] = {}
+    for lang in used_langs:
+        translator = translators[lang]
         locale = catalogs.locale_for(lang, project.region)
         for handout in handouts:
             translated = handout.map_texts(lambda t: replace(t, text=translator.gettext(t.text)))
             try:
-                html = render.render_html(translated, translator, locale, brand, project)
+                page = render.render_html(translated, translator, locale, brand, project, paper=paper,
+                                          large_print=large_print, created=created)
             except HandoutsError as err:
                 problems += err.problems
                 continue
-            sheets.append(Sheet(handout.name, lang, html, translated.title.text))
+            html_lang = f"{locale.language}-{locale.territory}" if locale.territory else locale.language
+            html[handout.name, lang] = Part(page, f"{handout.name} ({lang})", html_lang)
+            titles[handout.name, lang] = translated.title.text
     raise_if_any(problems)
 
-    warnings = [gap for t in translators.values() if (gap := t.gap_problem())]
+    warnings = [gap for t in translators.values() if (gap := t.gap_problem())] + warnings
     if strict and warnings:
         raise HandoutsError.collect(
             [replace(w, message=f"incomplete catalog (--strict): {w.message}") for w in warnings]
         )
-    return project, sheets, warnings
+    allowed = (project.templates_dir, project.fonts_dir, brand.folder)
+    tasks = []
+    for edition in editions:
+        for handout in handouts:
+            parts = [replace(html[handout.name, lang], max_pages=edition.max_pages) for lang in edition.langs]
+            title = " / ".join(titles[handout.name, lang] for lang in edition.langs) + f" | {brand.name}"
+            tasks.append(Task(handout.name, edition, parts, title, handout.path))
+    base = fingerprint_inputs(allowed)
+    for task in tasks:
+        digest = hashlib.sha256(base.encode())
+        digest.update(task.edition.folder.encode())
+        for part in task.parts:
+            digest.update(b"\0" + part.lang.encode() + b"\0" + part.html.encode())
+        task.key = digest.hexdigest()
+    return Plan(project, tasks, warnings, allowed)
+
+
+def check_reviews(handouts: list[content.Handout], release: bool, today: date) -> tuple[list[Problem], list[Problem]]:
+    """--release refuses drafts; a review older than 24 months is a warning in every build."""
+    problems, warnings = [], []
+    for handout in handouts:
+        review = handout.review
+        if review.is_draft and release:
+            problems.append(Problem(
+                f"'{handout.name}' is a draft that no clinician has reviewed, so --release will not print it "
+                "for patients. After the review, set status: \"reviewed\", reviewed_by and reviewed_on.",
+                handout.path, review.line or None))
+        elif not review.is_draft and review.reviewed_on is not None:
+            months = (today.year - review.reviewed_on.year) * 12 + today.month - review.reviewed_on.month
+            if months > REVIEW_MAX_AGE_MONTHS or (months == REVIEW_MAX_AGE_MONTHS
+                                                   and today.day > review.reviewed_on.day):
+                warnings.append(Problem(
+                    f"'{handout.name}' was last reviewed on {review.reviewed_on.isoformat()}, more than "
+                    f"{REVIEW_MAX_AGE_MONTHS} months ago; ask a clinician to review it again.",
+                    handout.path, review.line or None))
+    return problems, warnings
+
+
+def source_date() -> str:
+    """The PDFs' creation date from SOURCE_DATE_EPOCH (reproducible builds), or none at all."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return ""
+    try:
+        stamp = datetime.fromtimestamp(int(value), tz=UTC)
+    except (ValueError, OverflowError, OSError) as err:
+        raise HandoutsError(
+            f"SOURCE_DATE_EPOCH is {value!r}; it must be a number of seconds since 1970 (or unset).",
+            exit_code=EXIT_USAGE,
+        ) from err
+    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def check_sheet_names(content_dir: Path, names: tuple[str, ...]) -> tuple[str, ...]:
@@ -104,6 +274,137 @@ def check_sheet_names(content_dir: Path, names: tuple[str, ...]) -> tuple[str, .
     return tuple(dict.fromkeys(names))
 
 
+# ---------------------------------------------------------------- what shapes a PDF
+
+@lru_cache(maxsize=1)
+def tool_fingerprint() -> str:
+    """This tool's code and the versions of the libraries that draw the PDF.
+
+    Read without importing WeasyPrint, so a build with nothing to do stays fast.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for package in ("weasyprint", "pydyf", "fonttools", "tinycss2", "tinyhtml5", "cssselect2", "pyphen",
+                    "pillow", "jinja2", "babel"):
+        try:
+            digest.update(f"{package}={metadata.version(package)}\n".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{package}=none\n".encode())
+    return digest.hexdigest()
+
+
+def fingerprint_inputs(folders: tuple[Path, ...]) -> str:
+    """The tool, plus every file a sheet may load: stylesheets, fonts, the brand's logo."""
+    digest = hashlib.sha256(tool_fingerprint().encode())
+    for folder in folders:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(folder)).encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def read_cache(out_dir: Path) -> dict[str, dict[str, str]]:
+    """What the previous builds made: {'fr/redness.pdf': {'key': ..., 'sha256': ...}}; empty if unreadable."""
+    try:
+        data = json.loads((out_dir / CACHE_NAME).read_text(encoding="utf-8"))
+        entries = data["outputs"] if data.get("version") == 1 else {}
+        return {k: v for k, v in entries.items() if isinstance(v, dict)}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def is_current(out_dir: Path, task: Task, cache: dict[str, dict[str, str]]) -> bool:
+    """The PDF on disk was made from these exact inputs and nobody changed or deleted it since."""
+    entry = cache.get(task.relpath)
+    if not entry or entry.get("key") != task.key:
+        return False
+    try:
+        return hashlib.sha256((out_dir / task.relpath).read_bytes()).hexdigest() == entry.get("sha256")
+    except OSError:
+        return False
+
+
+# ---------------------------------------------------------------- rendering
+
+_renderer = None  # one warm renderer per process: a worker's, or the main process's
+
+
+def _get_renderer(templates_dir: Path, allowed: tuple[Path, ...], fonts_dir: Path) -> object:
+    global _renderer
+    from handouts.pdf import PdfRenderer  # imports WeasyPrint
+
+    wanted = (templates_dir, allowed, fonts_dir)
+    if _renderer is None or _renderer[0] != wanted:
+        _renderer = (wanted, PdfRenderer(templates_dir, allowed=allowed, fonts_dir=fonts_dir))
+    return _renderer[1]
+
+
+def _init_worker(templates_dir: Path, allowed: tuple[Path, ...], fonts_dir: Path) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    _get_renderer(templates_dir, allowed, fonts_dir)
+
+
+def _render(task: Task) -> Outcome:
+    assert _renderer is not None
+    renderer = _renderer[1]
+    try:
+        rendered = renderer.render_parts(task.parts, title=task.title)  # type: ignore[attr-defined]
+        outcome = Outcome(task.relpath, rendered.pdf, rendered.pages, [])
+    except HandoutsError as err:
+        outcome = Outcome(task.relpath, None, [], err.problems)
+    outcome.worker = (os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    return outcome
+
+
+def render_tasks(plan: Plan, tasks: list[Task], jobs: int, progress: Progress | None = None) -> list[Outcome]:
+    """Render the tasks, in worker processes when there are several; results in task order."""
+    project = plan.project
+    args = (project.templates_dir, plan.allowed, project.fonts_dir)
+    outcomes: dict[str, Outcome] = {}
+    jobs = max(1, min(jobs, len(tasks)))
+    if jobs == 1:
+        _get_renderer(*args)
+        for done, task in enumerate(tasks, 1):
+            outcomes[task.relpath] = _render(task)
+            if progress:
+                progress(done, len(tasks), task.relpath)
+        return [outcomes[t.relpath] for t in tasks]
+
+    from handouts.pdf import _weasyprint
+
+    _weasyprint()  # imported once here: forked workers start warm
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    context = multiprocessing.get_context(method)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # workers are born ignoring Ctrl-C
+    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=args)
+    try:
+        try:
+            futures = [executor.submit(_render, task) for task in tasks]
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        for done, future in enumerate(as_completed(futures), 1):
+            outcome = future.result()
+            outcomes[outcome.relpath] = outcome
+            if progress:
+                progress(done, len(tasks), outcome.relpath)
+    except BaseException:
+        # Ctrl-C or a crashed worker: stop every worker now; nothing has been written yet.
+        for child in multiprocessing.active_children():
+            child.terminate()
+        executor.shutdown(wait=True, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True)
+    return [outcomes[t.relpath] for t in tasks]
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS
+        return os.cpu_count() or 1
+
+
 def build(
     root: Path,
     langs: tuple[str, ...] = (),
@@ -111,45 +412,67 @@ def build(
     out_dir: Path | None = None,
     brand_name: str | None = None,
     strict: bool = False,
+    *,
+    large_print: bool = False,
+    paper: str | None = None,
+    release: bool = False,
+    force: bool = False,
+    jobs: int | None = None,
+    progress: Progress | None = None,
 ) -> BuildResult:
-    """Build the requested sheets into ``out_dir/<lang>/<sheet>.pdf``.
+    """Build the requested sheets into ``out_dir/<edition>/<sheet>.pdf``.
 
-    Nothing is written unless every sheet rendered and fits its page; then each PDF
+    Nothing is written unless every sheet rendered and fits its pages; then each PDF
     replaces the old one in a single rename, so no reader ever sees a partial file.
     """
-    project, sheets, warnings = prepare(root, langs, names, brand_name, strict)
-    out_dir = (out_dir or project.root / "dist").resolve()
-    from handouts.pdf import PdfRenderer  # imports WeasyPrint
-
-    brand_folder = project.brands_dir / (brand_name or project.brand)
-    renderer = PdfRenderer(
-        project.templates_dir,
-        allowed=(project.templates_dir, project.fonts_dir, brand_folder),
-        fonts_dir=project.fonts_dir,
-    )
-    problems: list[Problem] = []
-    outputs: list[tuple[Path, bytes]] = []
-    for sheet in sheets:
-        label = f"{sheet.name} ({sheet.lang})"
-        try:
-            rendered = renderer.render(sheet.html, label)
-        except HandoutsError as err:
-            problems += err.problems
-            continue
-        if rendered.pages != 1:
-            problems.append(
-                Problem(
-                    f"the sheet '{sheet.name}' in {sheet.lang!r} needs {rendered.pages} pages but must fit on one; "
-                    "shorten its text (in the content file, or in the translation).",
-                    project.content_dir / f"{sheet.name}.yaml",
-                )
-            )
-            continue
-        outputs.append((out_dir / sheet.lang / f"{sheet.name}.pdf", rendered.pdf))
-    raise_if_any(problems)
+    started = time.perf_counter()
+    plan = prepare(root, langs, names, brand_name, strict, large_print=large_print, paper=paper, release=release)
+    out_dir = (out_dir or plan.project.root / "dist").resolve()
+    result = BuildResult(warnings=plan.warnings)
     with output_lock(out_dir):
-        publish(outputs)
-    return BuildResult(written=[path for path, _ in outputs], warnings=warnings)
+        cache = read_cache(out_dir)
+        todo = [t for t in plan.tasks if force or not is_current(out_dir, t, cache)]
+        result.unchanged = [out_dir / t.relpath for t in plan.tasks if t not in todo]
+        result.jobs = max(1, min(jobs or default_jobs(), len(todo))) if todo else 0
+        outcomes = render_tasks(plan, todo, result.jobs, progress) if todo else []
+        problems = [p for outcome in outcomes for p in outcome.problems]
+        by_path = {t.relpath: t for t in todo}
+        for outcome in outcomes:
+            task = by_path[outcome.relpath]
+            for part, pages in zip(task.parts, outcome.pages, strict=False):
+                if pages > part.max_pages:
+                    problems.append(page_overflow(task, part, pages))
+            if outcome.worker[0]:
+                pid, peak = outcome.worker
+                result.worker_peaks[pid] = max(peak, result.worker_peaks.get(pid, 0))
+        if problems:
+            failed = len({o.relpath for o in outcomes if o.problems or o.pdf is None})
+            err = BuildFailed(problems=problems)
+            err.summary = (f"{len(todo) - failed} rendered, {len(result.unchanged)} unchanged, {failed} failed "
+                           f"in {time.perf_counter() - started:.1f} s; nothing was written.")
+            raise err
+        files = [(out_dir / o.relpath, o.pdf) for o in outcomes if o.pdf is not None]
+        if files:
+            for outcome in outcomes:
+                task = by_path[outcome.relpath]
+                cache[task.relpath] = {"key": task.key, "sha256": hashlib.sha256(outcome.pdf or b"").hexdigest()}
+            files.append((out_dir / CACHE_NAME, json.dumps({"version": 1, "outputs": cache}, indent=1,
+                                                          sort_keys=True).encode()))
+            publish(files)
+    result.written = [path for path, _ in files if path.name != CACHE_NAME]
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def page_overflow(task: Task, part: Part, pages: int) -> Problem:
+    lang = part.label.rpartition("(")[2].rstrip(")")
+    name = LANGUAGE_NAMES.get(lang, lang)
+    limit = f"{part.max_pages} page{'s' if part.max_pages > 1 else ''}"
+    return Problem(
+        f"the sheet '{task.name}' in {name} ({lang}) needs {pages} pages in the {task.edition.describe()}, "
+        f"but must fit on {limit}; shorten its text (in the content file, or in the translation).",
+        task.content_path,
+    )
 
 
 @contextmanager
@@ -179,6 +502,22 @@ def output_lock(out_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@contextmanager
+def _ctrl_c_deferred() -> Iterator[None]:
+    """Ctrl-C while files are being renamed into place is ignored: the renames take milliseconds,
+    and stopping half way would leave a folder with a mix of two builds."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def publish(outputs: list[tuple[Path, bytes]]) -> None:
     """Write every file to a temporary name, then rename them all into place, or change nothing.
 
@@ -200,14 +539,15 @@ def publish(outputs: list[tuple[Path, bytes]]) -> None:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-        for _, path in staged:
-            if path.exists():
-                keep = path.with_name(f"{TEMP_PREFIX}{path.name}.previous")
-                os.link(path, keep)
-                previous[path] = keep
-        for tmp, path in staged:
-            os.replace(tmp, path)
-            replaced.append(path)
+        with _ctrl_c_deferred():
+            for _, path in staged:
+                if path.exists():
+                    keep = path.with_name(f"{TEMP_PREFIX}{path.name}.previous")
+                    os.link(path, keep)
+                    previous[path] = keep
+            for tmp, path in staged:
+                os.replace(tmp, path)
+                replaced.append(path)
     except OSError as err:
         for path in reversed(replaced):
             if path in previous:
@@ -223,6 +563,10 @@ def publish(outputs: list[tuple[Path, bytes]]) -> None:
             where,
             exit_code=EXIT_OUTPUT,
         ) from err
+    except KeyboardInterrupt:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
     finally:
         for keep in previous.values():
             keep.unlink(missing_ok=True)

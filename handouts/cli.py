@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -16,30 +18,113 @@ def main() -> None:
     """Print aftercare sheets for patients, in their language."""
 
 
+def build_options(function):  # type: ignore[no-untyped-def]
+    """The options 'build' and 'watch' share."""
+    for option in reversed([
+        PROJECT_OPTION,
+        click.option("--lang", "langs", multiple=True, metavar="LANG",
+                     help="A language (fr), or two printed front and back (fr+en); repeat for several. "
+                          "Default: every language and the pair in handouts.yaml."),
+        click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+                     help="Where to write the PDFs: OUT/<lang>/<sheet>.pdf. Default: dist/ in the project."),
+        click.option("--brand", "brand_name", metavar="NAME",
+                     help="A brand profile in brands/. Default: from handouts.yaml."),
+        click.option("--paper", type=click.Choice(["letter", "a4"], case_sensitive=False),
+                     help="Paper size. Default: from handouts.yaml."),
+        click.option("--large-print", is_flag=True,
+                     help="Large print (18 pt, one column, up to 2 pages per language), in OUT/<lang>-large/."),
+        click.option("--strict", is_flag=True, help="Fail when a translation is missing or fuzzy."),
+        click.option("--release", is_flag=True, help="Refuse to build sheets that no clinician has reviewed."),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
+                     help="Render with N processes. Default: one per CPU core."),
+    ]):
+        function = option(function)
+    return function
+
+
 @main.command()
-@PROJECT_OPTION
-@click.option("--lang", "langs", multiple=True, metavar="LANG",
-              help="A language to build (repeat for several). Default: every language.")
-@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where to write the PDFs: OUT/<lang>/<sheet>.pdf. Default: dist/ in the project.")
-@click.option("--brand", "brand_name", metavar="NAME", help="A brand profile in brands/. Default: from handouts.yaml.")
-@click.option("--strict", is_flag=True, help="Fail when a translation is missing or fuzzy.")
+@build_options
+@click.option("--force", is_flag=True, help="Render every sheet again, even those that are up to date.")
 @click.argument("sheets", nargs=-1)
-def build(root: Path, langs: tuple[str, ...], out_dir: Path | None, brand_name: str | None,
-          strict: bool, sheets: tuple[str, ...]) -> None:
+def build(root: Path, langs: tuple[str, ...], out_dir: Path | None, brand_name: str | None, paper: str | None,
+          large_print: bool, strict: bool, release: bool, jobs: int | None, force: bool,
+          sheets: tuple[str, ...]) -> None:
     """Build the PDF sheets (all of them, or only the SHEETS named)."""
     from handouts import build as pipeline
 
-    result = pipeline.build(root, langs, sheets, out_dir, brand_name, strict)
+    with progress_display() as progress:
+        result = pipeline.build(root, langs, sheets, out_dir, brand_name, strict, large_print=large_print,
+                                paper=paper.lower() if paper else None, release=release, force=force,
+                                jobs=jobs, progress=progress)
+    print_result(result)
+
+
+@main.command()
+@build_options
+@click.argument("sheets", nargs=-1)
+def watch(root: Path, langs: tuple[str, ...], out_dir: Path | None, brand_name: str | None, paper: str | None,
+          large_print: bool, strict: bool, release: bool, jobs: int | None, sheets: tuple[str, ...]) -> None:
+    """Rebuild the sheets each time a content, catalog, template or brand file is saved (Ctrl-C stops)."""
+    from handouts import build as pipeline
+    from handouts import watch as watcher
+    from handouts.errors import HandoutsError
+
+    def rebuild() -> None:
+        try:
+            result = pipeline.build(root, langs, sheets, out_dir, brand_name, strict, large_print=large_print,
+                                    paper=paper.lower() if paper else None, release=release, jobs=1)
+        except HandoutsError as err:
+            for problem in err.problems:
+                click.echo(format_problem(problem) if problem.path else f"error: {problem.message}", err=True)
+            click.echo(getattr(err, "summary", "") or "Nothing was written.", err=True)
+        else:
+            print_result(result)
+        click.echo("Watching for changes (Ctrl-C to stop)...", err=True)
+
+    try:
+        watcher.watch(root, rebuild)
+    except KeyboardInterrupt:
+        click.echo("Stopped watching.", err=True)
+
+
+@contextmanager
+def progress_display() -> Iterator[Callable[[int, int, str], None]]:
+    """A progress bar on a terminal; one plain line per sheet otherwise (CI, logs)."""
+    bar = None
+    stream = sys.stderr
+
+    def progress(done: int, total: int, what: str) -> None:
+        nonlocal bar
+        if not stream.isatty():
+            click.echo(f"[{done}/{total}] rendered {what}", err=True)
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label="Rendering", file=stream, show_pos=True)
+            bar.__enter__()
+        bar.update(1, what)
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+def print_result(result) -> None:  # type: ignore[no-untyped-def]
     for warning in result.warnings:
         click.echo(f"warning: {format_problem(warning)}", err=True)
     for path in result.written:
         click.echo(f"wrote {shown(path)}")
-    languages = sorted({path.parent.name for path in result.written})
+    total = len(result.written) + len(result.unchanged)
+    if not result.written:
+        click.echo(f"Nothing to do: all {total} PDFs are up to date ({result.seconds:.2f} s). "
+                   "Use --force to render them again.")
+        return
+    folders = sorted({path.parent.name for path in result.written + result.unchanged})
     click.echo(
-        f"Built {len(result.written)} sheet{'s' if len(result.written) != 1 else ''} "
-        f"in {len(languages)} language{'s' if len(languages) != 1 else ''} ({', '.join(languages)})"
-        + (f", with {len(result.warnings)} warning{'s' if len(result.warnings) != 1 else ''}." if result.warnings else ".")
+        f"Done in {result.seconds:.1f} s: {len(result.written)} built, {len(result.unchanged)} unchanged, "
+        f"0 failed ({', '.join(folders)})"
+        + (f", {len(result.warnings)} warning{'s' if len(result.warnings) != 1 else ''}." if result.warnings else ".")
     )
 
 

@@ -36,7 +36,10 @@ def report(ctx: click.Context, err: HandoutsError) -> None:
     """Print every problem as 'path:line: message' on stderr and exit with the error's code."""
     for problem in err.problems:
         click.echo(format_problem(problem) if problem.path else f"error: {problem.message}", err=True)
-    if len(err.problems) > 1:
+    summary = getattr(err, "summary", "")
+    if summary:
+        click.echo(summary, err=True)
+    elif len(err.problems) > 1:
         click.echo(f"{len(err.problems)} problems; nothing was written.", err=True)
     ctx.exit(err.exit_code)
 
@@ -49,3 +52,6 @@ class HandoutsGroup(click.Group):
             return super().invoke(ctx)
         except HandoutsError as err:
             report(ctx, err)
+        except KeyboardInterrupt:
+            click.echo("Stopped (Ctrl-C): nothing was written; the PDFs from the last build are unchanged.", err=True)
+            ctx.exit(130)

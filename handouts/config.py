@@ -29,6 +29,7 @@ class Project:
     brand: str
     region: str
     paper: str
+    bilingual: tuple[str, ...] = ()  # the pair built by default, French first: ("fr", "en")
 
     @property
     def config_path(self) -> Path:
@@ -91,8 +92,13 @@ def load_project(root: Path) -> Project:
     node = read_yaml(path)
     if not isinstance(node, Mapping):
         raise HandoutsError("must hold the fields brand:, region: and paper:.", path, 1)
-    problems = check_keys(node, path, ("brand",), ("region", "paper"))
+    problems = check_keys(node, path, ("brand",), ("region", "paper", "bilingual"))
     values = _scalars(node, path, problems)
+    bilingual = values.get("bilingual", ("", 1))
+    pair = tuple(x.strip() for x in bilingual[0].split("+")) if bilingual[0] else ()
+    if pair and (len(pair) != 2 or len(set(pair)) != 2 or not all(pair)):
+        problems.append(Problem(f"bilingual is {bilingual[0]!r}; write two languages joined by +, "
+                                "the front page first, for example \"fr+en\".", path, bilingual[1]))
     paper = values.get("paper", ("letter", 1))
     if paper[0].lower() not in PAPER_SIZES:
         problems.append(Problem(f"paper is {paper[0]!r}; use 'letter' or 'a4'.", path, paper[1]))
@@ -102,6 +108,7 @@ def load_project(root: Path) -> Project:
         brand=values["brand"][0],
         region=values.get("region", ("CA", 1))[0].upper(),
         paper=paper[0].lower(),
+        bilingual=pair,
     )
 
 

@@ -39,6 +39,7 @@ class Review:
     status: str
     reviewed_by: str
     reviewed_on: date | None
+    line: int = 0  # the line of review.status, for messages about it
 
     @property
     def is_draft(self) -> bool:
@@ -237,6 +238,11 @@ def _review(root: Mapping, path: Path, problems: list[Problem]) -> Review | None
             problems.append(
                 Problem("a reviewed sheet needs 'review.reviewed_on': the date of the review (YYYY-MM-DD).", path, on_line)
             )
+    if reviewed_on is not None and reviewed_on > date.today():
+        problems.append(
+            Problem(f"'review.reviewed_on' is {reviewed_on_text}, a date in the future; write the date of the review.",
+                    path, on_line)
+        )
     if found:
         return None
-    return Review(status, reviewed_by, reviewed_on)
+    return Review(status, reviewed_by, reviewed_on, status_line)

@@ -10,6 +10,8 @@ import html as html_lib
 import logging
 import mimetypes
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -73,9 +75,26 @@ def make_fetcher(allowed: tuple[Path, ...]) -> Any:
 
 
 @dataclass
+class Part:
+    """One language of a sheet: its HTML, the label used in messages and its page limit."""
+
+    html: str
+    label: str
+    lang: str  # the document language, as in <html lang>: fr-CA
+    max_pages: int = 1
+
+
+@dataclass
 class RenderedSheet:
-    pdf: bytes
-    pages: int
+    pdf: bytes | None  # None when a part needs more pages than it may use
+    pages: list[int]  # pages per part
+
+
+SUBSET_HINT = (
+    "note: HarfBuzz's font subsetter is not installed, so PDFs take about 8 times longer to "
+    "write. On Debian or Ubuntu: sudo apt-get install libharfbuzz-subset0"
+)
+_SUBSET_WARNING = "Using fontTools instead of HarfBuzz-Subset"
 
 
 class _WarningCollector(logging.Handler):
@@ -84,7 +103,17 @@ class _WarningCollector(logging.Handler):
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        message = record.getMessage()
+        if not message.startswith(_SUBSET_WARNING):  # reported once, at start-up (subset_available)
+            self.messages.append(message)
+
+
+def subset_available() -> bool:
+    """Whether WeasyPrint found HarfBuzz's subsetter (without it, fontTools is ~8x slower)."""
+    _weasyprint()
+    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+
+    return bool(harfbuzz_subset) and bool(harfbuzz.hb_version_atleast(4, 1, 0))
 
 
 class PdfRenderer:
@@ -98,39 +127,103 @@ class PdfRenderer:
         self.allowed = allowed
         self.font_config = FontConfiguration()
         self.glyphs = font_glyphs(fonts_dir.resolve())
+        self.fetcher = make_fetcher(self.allowed)
 
     def render(self, html: str, title: str) -> RenderedSheet:
-        """Lay out and write one sheet; raise with the reason if anything was refused or missing."""
-        missing = sorted({c for c in visible_text(html) if ord(c) not in self.glyphs and not c.isspace()})
+        """One sheet in one language that must fit on one page (kept for simple callers)."""
+        rendered = self.render_parts([Part(html, title, "", max_pages=10_000)])
+        return RenderedSheet(rendered.pdf, rendered.pages)
+
+    def render_parts(self, parts: list[Part], title: str | None = None) -> RenderedSheet:
+        """Lay out each part (one per language) and write them as one PDF, in order.
+
+        The PDF is only written when every part fits its page limit; the language of each
+        part after the first is set on its structure elements, for screen readers.
+        """
+        for part in parts:
+            self._check_glyphs(part)
+        documents = [self._layout(part) for part in parts]
+        pages = [len(document.pages) for document in documents]
+        if any(count > part.max_pages for count, part in zip(pages, parts, strict=True)):
+            return RenderedSheet(None, pages)
+        document = documents[0]
+        if len(documents) > 1:
+            document = document.copy([page for doc in documents for page in doc.pages])
+        if title:
+            document.metadata.title = title
+        languages = [lang for part, count in zip(parts, pages, strict=True) for lang in [part.lang] * count]
+        pdf = self._write(document, parts[0].label, languages)
+        return RenderedSheet(pdf, pages)
+
+    def _check_glyphs(self, part: Part) -> None:
+        missing = sorted({c for c in visible_text(part.html) if ord(c) not in self.glyphs and not c.isspace()})
         if missing:
             shown = " ".join(f"'{c}' (U+{ord(c):04X})" for c in missing[:8])
             raise HandoutsError(
-                f"{title}: the font in fonts/ has no glyph for {shown}; "
+                f"{part.label}: the font in fonts/ has no glyph for {shown}; "
                 "replace the character or add a font that has it."
             )
-        fetcher = make_fetcher(self.allowed)
+
+    @contextmanager
+    def _watch(self, label: str) -> Iterator[None]:
+        """Turn a refused URL or any WeasyPrint warning into an error naming the sheet."""
+        self.fetcher.refused.clear()
         collector = _WarningCollector()
         logger = logging.getLogger("weasyprint")
         logger.addHandler(collector)
         try:
-            document = self.weasyprint.HTML(string=html, base_url=self.base_url, url_fetcher=fetcher).render(
-                font_config=self.font_config
-            )
-            pdf = document.write_pdf(pdf_variant="pdf/ua-1")
+            yield
         except self.weasyprint.urls.FatalURLFetchingError as err:
+            refused = self.fetcher.refused[-1] if self.fetcher.refused else err
             raise HandoutsError(
-                f"{title}: refused to load {fetcher.refused[-1] if fetcher.refused else err}; a sheet may only use "
+                f"{label}: refused to load {refused}; a sheet may only use "
                 "files from the project's templates/, fonts/ and brand folders."
             ) from err
         finally:
             logger.removeHandler(collector)
-        if fetcher.refused:
-            raise HandoutsError(f"{title}: refused to load {fetcher.refused[0]}.")
+        if self.fetcher.refused:
+            raise HandoutsError(f"{label}: refused to load {self.fetcher.refused[0]}.")
         if collector.messages:
             # The templates and fonts are the project's own: any complaint means the
             # printed page is not what the template says (a missing font, an ignored rule).
-            raise HandoutsError(f"{title}: WeasyPrint reported a problem: {collector.messages[0]}")
-        return RenderedSheet(pdf=pdf, pages=len(document.pages))
+            raise HandoutsError(f"{label}: WeasyPrint reported a problem: {collector.messages[0]}")
+
+    def _layout(self, part: Part) -> Any:
+        with self._watch(part.label):
+            return self.weasyprint.HTML(string=part.html, base_url=self.base_url, url_fetcher=self.fetcher).render(
+                font_config=self.font_config
+            )
+
+    def _write(self, document: Any, label: str, languages: list[str]) -> bytes:
+        def finisher(_document: Any, pdf: Any) -> None:
+            set_page_languages(pdf, languages)
+
+        with self._watch(label):
+            return document.write_pdf(pdf_variant="pdf/ua-1", finisher=finisher)  # type: ignore[no-any-return]
+
+
+def set_page_languages(pdf: Any, languages: list[str]) -> None:
+    """Give each top-level structure element the language of its page, where it differs.
+
+    WeasyPrint sets one /Lang for the whole document (the first part's); in a bilingual
+    sheet, the English page must be read aloud as English.
+    """
+    import pydyf
+
+    if "StructTreeRoot" not in pdf.catalog or len(set(languages)) < 2:
+        return
+
+    def resolve(reference: bytes) -> Any:
+        return pdf.objects[int(reference.split()[0])]
+
+    page_index = {bytes(ref): i for i, ref in enumerate(pdf.page_references)}
+    root = resolve(pdf.catalog["StructTreeRoot"])
+    for document_ref in root["K"]:
+        for element_ref in resolve(document_ref)["K"]:
+            element = resolve(element_ref)
+            index = page_index.get(bytes(element.get("Pg", b"")))
+            if index is not None and index < len(languages) and languages[index] != languages[0]:
+                element["Lang"] = pydyf.String(languages[index])
 
 
 _TAG = re.compile(r"<(style|title|script)\b.*?</\1>|<[^>]*>", re.S | re.I)

@@ -111,8 +111,16 @@ def render_html(
     locale: Locale,
     brand: Brand,
     project: Project,
+    *,
+    paper: str | None = None,
+    large_print: bool = False,
+    created: str = "",
 ) -> str:
-    """The HTML of one sheet in one language; ``handout`` is already translated."""
+    """The HTML of one sheet in one language; ``handout`` is already translated.
+
+    ``created`` is an ISO date-time for the PDF's creation date (from SOURCE_DATE_EPOCH);
+    empty, the PDF carries no date, so the same inputs give the same bytes.
+    """
     env = environment(project.templates_dir)
     template = env.get_template(SHEET_TEMPLATE)
     lang = translator.lang
@@ -131,7 +139,9 @@ def render_html(
         "reviewed_on": format_long_date(handout.review.reviewed_on, locale)
         if handout.review.reviewed_on
         else "",
-        "paper": "A4" if project.paper == "a4" else "letter",
+        "paper": "A4" if (paper or project.paper) == "a4" else "letter",
+        "large_print": large_print,
+        "created": created,
     }
     try:
         return template.render(context)

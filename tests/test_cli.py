@@ -78,7 +78,7 @@ def test_build_one_language_and_named_sheets(cli, tmp_path):
     assert result.exit_code == 0, result.output
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*.pdf")) == ["fr/dryness.pdf", "fr/redness.pdf"]
     assert result.stdout.count("wrote ") == 2
-    assert "Built 2 sheets in 1 language (fr)." in result.stdout
+    assert "2 built, 0 unchanged, 0 failed (fr)." in result.stdout
 
 
 def test_unknown_language_or_sheet_is_a_usage_error_listing_what_exists(cli, tmp_path):
@@ -137,9 +137,10 @@ def test_a_sheet_that_overflows_its_page_fails_naming_sheet_and_language(cli, pr
     path.write_text(path.read_text().replace("what_to_do:\n", "what_to_do:\n" + longer + "\n"))
     result = cli("build", "--lang", "en", "--out", str(tmp_path / "out"), cwd=project)
     assert result.exit_code == 1
-    assert re.search(r"content/flaking.yaml: the sheet 'flaking' in 'en' needs \d pages but must fit on one",
-                     result.stderr)
-    assert not (tmp_path / "out").exists()
+    assert re.search(r"content/flaking.yaml: the sheet 'flaking' in English \(en\) needs \d pages in the en "
+                     r"edition, but must fit on 1 page; shorten its text", result.stderr)
+    assert "3 rendered, 0 unchanged, 1 failed" in result.stderr and "nothing was written" in result.stderr
+    assert list((tmp_path / "out").rglob("*.pdf")) == []
 
 
 def test_list_shows_sheets_review_status_and_catalog_completeness(cli):

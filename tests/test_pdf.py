@@ -26,7 +26,7 @@ def page(body: str) -> str:
 
 def test_a_plain_page_renders_with_the_project_font(renderer):
     sheet = renderer.render(page("<p>Bonjour, ça va : « oui ».</p>"), "test")
-    assert sheet.pdf.startswith(b"%PDF") and sheet.pages == 1
+    assert sheet.pdf.startswith(b"%PDF") and sheet.pages == [1]
 
 
 def test_local_files_outside_the_project_folders_are_refused(renderer, tmp_path):
@@ -71,4 +71,4 @@ def test_a_character_the_font_lacks_is_refused_instead_of_falling_back(renderer)
 
 def test_pages_are_counted(renderer):
     long = "".join(f"<p>Line {i}</p>" for i in range(200))
-    assert renderer.render(page(long), "test").pages > 1
+    assert renderer.render(page(long), "test").pages[0] > 1
