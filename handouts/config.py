@@ -75,6 +75,7 @@ class Brand:
     phone: str  # ten digits
     website: str
     hours: tuple[Hours, ...]
+    qr: str = ""  # an https address the sheet's QR code points to; empty: no QR code
 
 
 def load_project(root: Path) -> Project:
@@ -139,7 +140,7 @@ def load_brand(project: Project, name: str | None = None) -> Brand:
     if not isinstance(node, Mapping):
         raise HandoutsError("must hold the clinic's name, logo, colours, address, phone and website.", path, 1)
     problems = check_keys(
-        node, path, ("name", "logo", "colours", "address", "phone", "website"), ("hours",)
+        node, path, ("name", "logo", "colours", "address", "phone", "website"), ("hours", "qr")
     )
     values = _scalars(node, path, problems)
     for key in ("name", "address", "website"):
@@ -149,6 +150,7 @@ def load_brand(project: Project, name: str | None = None) -> Brand:
     phone = _phone(values.get("phone"), path, problems)
     primary, accent = _colours(node, path, problems)
     hours = _hours(node, path, problems)
+    qr = _qr(values.get("qr"), path, problems)
     raise_if_any(problems)
     return Brand(
         folder=folder.resolve(),
@@ -160,7 +162,26 @@ def load_brand(project: Project, name: str | None = None) -> Brand:
         phone=phone,
         website=values["website"][0],
         hours=hours,
+        qr=qr,
     )
+
+
+_QR_URL = re.compile(r"^https://[a-z0-9.-]+\.[a-z]{2,}(/[A-Za-z0-9._~/%-]*)?$", re.I)
+MAX_QR_URL = 120
+
+
+def _qr(value: tuple[str, int] | None, path: Path, problems: list[Problem]) -> str:
+    """The QR code's target: a short https address, printed beside the code as well."""
+    if value is None or not value[0]:
+        return ""
+    url, line = value
+    if len(url) > MAX_QR_URL or not _QR_URL.match(url):
+        problems.append(Problem(
+            f"qr is {url[:80]!r}; write the full https address of the clinic's page, without spaces, "
+            f"? or # (under {MAX_QR_URL} characters), for example \"https://clinique.example/soins\".",
+            path, line))
+        return ""
+    return url
 
 
 def _logo(folder: Path, value: tuple[str, int] | None, path: Path, problems: list[Problem]) -> Path | None:

@@ -179,6 +179,14 @@ class PdfRenderer:
                 f"{label}: refused to load {refused}; a sheet may only use "
                 "files from the project's templates/, fonts/ and brand folders."
             ) from err
+        except HandoutsError:
+            raise
+        except Exception as err:  # noqa: BLE001 - a WeasyPrint bug met by our templates: say which sheet
+            raise HandoutsError(
+                f"{label}: WeasyPrint could not lay out this sheet ({type(err).__name__}: {err}). "
+                "This comes from the templates or the stylesheet, not the text: undo the last change to "
+                "templates/, or report it with this message."
+            ) from err
         finally:
             logger.removeHandler(collector)
         if self.fetcher.refused:

@@ -141,12 +141,23 @@ def render_html(
         else "",
         "paper": "A4" if (paper or project.paper) == "a4" else "letter",
         "large_print": large_print,
+        "qr_svg": qr_svg(brand.qr) if brand.qr else "",
+        "qr_label": brand.qr.removeprefix("https://").rstrip("/"),
         "created": created,
     }
     try:
         return template.render(context)
     except jinja2.TemplateSyntaxError as err:
         raise HandoutsError(f"template error: {err.message}", Path(err.filename or SHEET_TEMPLATE), err.lineno) from err
+
+
+def qr_svg(url: str) -> Markup:
+    """The QR code as inline SVG (no file, no network); its <title> is the alt text."""
+    import segno
+
+    code = segno.make(url, error="m")
+    return Markup(code.svg_inline(scale=1, border=0, title=f"QR code: {url}", omitsize=True,  # noqa: S704
+                                  svgclass=None, lineclass=None))
 
 
 def format_phone(digits: str, lang: str) -> str:
