@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.util
 import os
 import resource
 import signal
@@ -341,8 +342,24 @@ def _get_renderer(templates_dir: Path, allowed: tuple[Path, ...], fonts_dir: Pat
 
 
 def _init_worker(templates_dir: Path, allowed: tuple[Path, ...], fonts_dir: Path) -> None:
+    global _renderer
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    _get_renderer(templates_dir, allowed, fonts_dir)
+    if _renderer is not None:
+        # Inherited through fork: its font folder belongs to the main process, which still uses
+        # it. Forget it without letting WeasyPrint's clean-up delete that folder.
+        _renderer[1].font_config._folder = None  # type: ignore[attr-defined]
+        _renderer = None
+    renderer = _get_renderer(templates_dir, allowed, fonts_dir)
+    # A worker ends with os._exit, which skips WeasyPrint's own clean-up of its font folder.
+    multiprocessing.util.Finalize(renderer, _forget_fonts, args=(renderer,), exitpriority=10)
+
+
+def _forget_fonts(renderer: object) -> None:
+    folder = getattr(renderer.font_config, "_folder", None)  # type: ignore[attr-defined]
+    if folder:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _render(task: Task) -> Outcome:
@@ -398,6 +415,21 @@ def render_tasks(plan: Plan, tasks: list[Task], jobs: int, progress: Progress | 
     return [outcomes[t.relpath] for t in tasks]
 
 
+_subsetting_checked = False
+
+
+def check_subsetting(note: Callable[[str], None] | None) -> None:
+    """Say once per process when HarfBuzz's subsetter is missing: builds work, about 8x slower."""
+    global _subsetting_checked
+    if _subsetting_checked:
+        return
+    _subsetting_checked = True
+    from handouts.pdf import SUBSET_HINT, subset_available
+
+    if not subset_available() and note:
+        note(SUBSET_HINT)
+
+
 def default_jobs() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -419,6 +451,7 @@ def build(
     force: bool = False,
     jobs: int | None = None,
     progress: Progress | None = None,
+    note: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build the requested sheets into ``out_dir/<edition>/<sheet>.pdf``.
 
@@ -434,6 +467,8 @@ def build(
         todo = [t for t in plan.tasks if force or not is_current(out_dir, t, cache)]
         result.unchanged = [out_dir / t.relpath for t in plan.tasks if t not in todo]
         result.jobs = max(1, min(jobs or default_jobs(), len(todo))) if todo else 0
+        if todo:
+            check_subsetting(note)
         outcomes = render_tasks(plan, todo, result.jobs, progress) if todo else []
         problems = [p for outcome in outcomes for p in outcome.problems]
         by_path = {t.relpath: t for t in todo}

@@ -55,7 +55,7 @@ def build(root: Path, langs: tuple[str, ...], out_dir: Path | None, brand_name: 
     with progress_display() as progress:
         result = pipeline.build(root, langs, sheets, out_dir, brand_name, strict, large_print=large_print,
                                 paper=paper.lower() if paper else None, release=release, force=force,
-                                jobs=jobs, progress=progress)
+                                jobs=jobs, progress=progress, note=lambda text: click.echo(text, err=True))
     print_result(result)
 
 
@@ -72,7 +72,8 @@ def watch(root: Path, langs: tuple[str, ...], out_dir: Path | None, brand_name: 
     def rebuild() -> None:
         try:
             result = pipeline.build(root, langs, sheets, out_dir, brand_name, strict, large_print=large_print,
-                                    paper=paper.lower() if paper else None, release=release, jobs=1)
+                                    paper=paper.lower() if paper else None, release=release, jobs=jobs or 1,
+                                    note=lambda text: click.echo(text, err=True))
         except HandoutsError as err:
             for problem in err.problems:
                 click.echo(format_problem(problem) if problem.path else f"error: {problem.message}", err=True)
