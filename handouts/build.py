@@ -85,6 +85,7 @@ class Plan:
     tasks: list[Task]
     warnings: list[Problem]
     allowed: tuple[Path, ...]  # the folders a sheet may load files from
+    inputs: str = ""  # fingerprint of those folders' files and of this tool
 
 
 @dataclass
@@ -225,7 +226,7 @@ def prepare(
         for part in task.parts:
             digest.update(b"\0" + part.lang.encode() + b"\0" + part.html.encode())
         task.key = digest.hexdigest()
-    return Plan(project, tasks, warnings, allowed)
+    return Plan(project, tasks, warnings, allowed, base)
 
 
 def check_reviews(handouts: list[content.Handout], release: bool, today: date) -> tuple[list[Problem], list[Problem]]:
@@ -331,17 +332,19 @@ def is_current(out_dir: Path, task: Task, cache: dict[str, dict[str, str]]) -> b
 _renderer = None  # one warm renderer per process: a worker's, or the main process's
 
 
-def _get_renderer(templates_dir: Path, allowed: tuple[Path, ...], fonts_dir: Path) -> object:
+def _get_renderer(templates_dir: Path, allowed: tuple[Path, ...], fonts_dir: Path, inputs: str) -> object:
+    """The process's warm renderer, made again when a font, stylesheet or logo changed:
+    WeasyPrint's font configuration keeps the fonts it loaded, whatever happens to the files."""
     global _renderer
     from handouts.pdf import PdfRenderer  # imports WeasyPrint
 
-    wanted = (templates_dir, allowed, fonts_dir)
+    wanted = (templates_dir, allowed, fonts_dir, inputs)
     if _renderer is None or _renderer[0] != wanted:
         _renderer = (wanted, PdfRenderer(templates_dir, allowed=allowed, fonts_dir=fonts_dir))
     return _renderer[1]
 
 
-def _init_worker(templates_dir: Path, allowed: tuple[Path, ...], fonts_dir: Path) -> None:
+def _init_worker(templates_dir: Path, allowed: tuple[Path, ...], fonts_dir: Path, inputs: str) -> None:
     global _renderer
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     if _renderer is not None:
@@ -349,7 +352,7 @@ def _init_worker(templates_dir: Path, allowed: tuple[Path, ...], fonts_dir: Path
         # it. Forget it without letting WeasyPrint's clean-up delete that folder.
         _renderer[1].font_config._folder = None  # type: ignore[attr-defined]
         _renderer = None
-    renderer = _get_renderer(templates_dir, allowed, fonts_dir)
+    renderer = _get_renderer(templates_dir, allowed, fonts_dir, inputs)
     # A worker ends with os._exit, which skips WeasyPrint's own clean-up of its font folder.
     multiprocessing.util.Finalize(renderer, _forget_fonts, args=(renderer,), exitpriority=10)
 
@@ -377,7 +380,7 @@ def _render(task: Task) -> Outcome:
 def render_tasks(plan: Plan, tasks: list[Task], jobs: int, progress: Progress | None = None) -> list[Outcome]:
     """Render the tasks, in worker processes when there are several; results in task order."""
     project = plan.project
-    args = (project.templates_dir, plan.allowed, project.fonts_dir)
+    args = (project.templates_dir, plan.allowed, project.fonts_dir, plan.inputs)
     outcomes: dict[str, Outcome] = {}
     jobs = max(1, min(jobs, len(tasks)))
     if jobs == 1:

@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -241,7 +240,6 @@ def visible_text(html: str) -> str:
     return html_lib.unescape(_TAG.sub(" ", html))
 
 
-@lru_cache(maxsize=4)
 def font_glyphs(fonts_dir: Path) -> frozenset[int]:
     """The code points that the project's committed fonts can draw (the union of every font)."""
     from fontTools.ttLib import TTFont  # comes with WeasyPrint
