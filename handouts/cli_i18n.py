@@ -148,6 +148,9 @@ def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
             return None
 
     collect(lambda: config.load_brand(project))
+    for other in sorted(project.brands_dir.glob("*/brand.yaml")):  # every profile, not only the default
+        if other.parent.name != project.brand:
+            collect(lambda name=other.parent.name: config.load_brand(project, name))
     handouts = collect(lambda: content.load_handouts(project.content_dir))
     templates_ok = _check_templates(project.templates_dir, errors)
 

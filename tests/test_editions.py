@@ -338,3 +338,13 @@ def test_same_inputs_give_the_same_bytes_and_source_date_epoch_sets_the_date(tmp
     assert dated != first
     with pikepdf.open(tmp_path / "c" / "fr" / "redness.pdf") as pdf:
         assert str(pdf.docinfo.CreationDate).startswith("D:20231114")
+
+
+def test_check_validates_every_brand_profile_not_only_the_default(project):
+    from handouts.cli_i18n import check
+
+    brand = project / "brands" / "studio-rosemont" / "brand.yaml"
+    brand.write_text(brand.read_text().replace('primary: "#243b6b"', 'primary: "#ffee00"'))
+    result = CliRunner().invoke(check, ["--project", str(project)])
+    assert result.exit_code == 1
+    assert "brands/studio-rosemont/brand.yaml:7: colours.primary #ffee00 is too light" in result.output
