@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import multiprocessing.util
 import os
+import re
 import resource
 import signal
 import sys
@@ -28,8 +29,8 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from handouts import catalogs, checks, config, content, render
-from handouts.errors import EXIT_OUTPUT, EXIT_USAGE, HandoutsError, Problem, raise_if_any
+from handouts import catalogs, checks, config, content, limits, render
+from handouts.errors import EXIT_ENVIRONMENT, EXIT_OUTPUT, EXIT_USAGE, HandoutsError, Problem, raise_if_any
 from handouts.pdf import Part
 
 TEMP_PREFIX = ".handouts-tmp-"
@@ -183,6 +184,7 @@ def prepare(
         if catalog is not None:  # the same message checks as 'handouts check': errors stop the build
             problems += [finding for finding in checks.check_catalog(catalog) if finding.is_error]
     raise_if_any(problems)
+    raise_if_any(missing_fonts(project), EXIT_ENVIRONMENT)
     assert brand is not None and handouts is not None
     review_problems, review_warnings = check_reviews(handouts, release, today or date.today())
     raise_if_any(review_problems)
@@ -199,6 +201,7 @@ def prepare(
             try:
                 page = render.render_html(translated, translator, locale, brand, project, paper=paper,
                                           large_print=large_print, created=created)
+                limits.check_text_size(page, f"{handout.name} ({lang})", handout.path)
             except HandoutsError as err:
                 problems += err.problems
                 continue
@@ -227,6 +230,23 @@ def prepare(
             digest.update(b"\0" + part.lang.encode() + b"\0" + part.html.encode())
         task.key = digest.hexdigest()
     return Plan(project, tasks, warnings, allowed, base)
+
+
+_FONT_URL = re.compile(r"""url\(\s*["']?([^"')]+\.(?:ttf|otf|woff2?))["']?\s*\)""", re.I)
+
+
+def missing_fonts(project: config.Project) -> list[Problem]:
+    """Font files a stylesheet names that are not there (WeasyPrint would only say "refused")."""
+    problems = []
+    for sheet in sorted(project.templates_dir.rglob("*.css")):
+        for number, line in enumerate(sheet.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            for url in _FONT_URL.findall(line):
+                font = (sheet.parent / url).resolve()
+                if not font.is_file():
+                    problems.append(Problem(
+                        f"the font file {url} named here is missing ({font}); put it back: fonts/README.md says "
+                        "where it comes from.", sheet, number))
+    return problems
 
 
 def check_reviews(handouts: list[content.Handout], release: bool, today: date) -> tuple[list[Problem], list[Problem]]:
@@ -344,8 +364,10 @@ def _get_renderer(templates_dir: Path, allowed: tuple[Path, ...], fonts_dir: Pat
     return _renderer[1]
 
 
-def _init_worker(templates_dir: Path, allowed: tuple[Path, ...], fonts_dir: Path, inputs: str) -> None:
+def _init_worker(templates_dir: Path, allowed: tuple[Path, ...], fonts_dir: Path, inputs: str,
+                 parent_pid: int) -> None:
     global _renderer
+    limits.die_with_parent(parent_pid)  # a killed build must not leave workers holding its lock
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     if _renderer is not None:
         # Inherited through fork: its font folder belongs to the main process, which still uses
@@ -369,7 +391,8 @@ def _render(task: Task) -> Outcome:
     assert _renderer is not None
     renderer = _renderer[1]
     try:
-        rendered = renderer.render_parts(task.parts, title=task.title)  # type: ignore[attr-defined]
+        with limits.time_limit(limits.RENDER_SECONDS, task.relpath):
+            rendered = renderer.render_parts(task.parts, title=task.title)  # type: ignore[attr-defined]
         outcome = Outcome(task.relpath, rendered.pdf, rendered.pages, [])
     except HandoutsError as err:
         outcome = Outcome(task.relpath, None, [], err.problems)
@@ -397,7 +420,8 @@ def render_tasks(plan: Plan, tasks: list[Task], jobs: int, progress: Progress | 
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     context = multiprocessing.get_context(method)
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # workers are born ignoring Ctrl-C
-    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=args)
+    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
+                                   initargs=(*args, os.getpid()))
     try:
         try:
             futures = [executor.submit(_render, task) for task in tasks]
@@ -466,6 +490,9 @@ def build(
     out_dir = (out_dir or plan.project.root / "dist").resolve()
     result = BuildResult(warnings=plan.warnings)
     with output_lock(out_dir):
+        for folder in {out_dir, *(out_dir / t.edition.folder for t in plan.tasks)}:
+            if folder.is_dir():  # what a killed build left, even when there is nothing to render
+                clean_stale_temporaries(folder)
         cache = read_cache(out_dir)
         todo = [t for t in plan.tasks if force or not is_current(out_dir, t, cache)]
         result.unchanged = [out_dir / t.relpath for t in plan.tasks if t not in todo]

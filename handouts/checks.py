@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from handouts import limits
 from handouts.catalogs import Catalog, Entry
 from handouts.errors import Problem
 
@@ -145,6 +146,7 @@ def check_ending(english: str, translation: str, lang: str) -> list[tuple[str, s
 
 MESSAGE_CHECKS: tuple[Callable[[str, str, str], list[tuple[str, str]]], ...] = (
     check_placeholders, check_numbers, check_markup, check_whitespace, check_ending,
+    limits.check_translation_length,
 )
 
 

@@ -153,6 +153,9 @@ def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
             collect(lambda name=other.parent.name: config.load_brand(project, name))
     handouts = collect(lambda: content.load_handouts(project.content_dir))
     templates_ok = _check_templates(project.templates_dir, errors)
+    from handouts.build import missing_fonts
+
+    errors.extend(missing_fonts(project))
 
     pot = catalogs.template_path(project.locales_dir)
     template = collect(lambda: catalogs.read_po(pot)) if pot.is_file() else None

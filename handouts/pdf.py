@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from handouts import limits
 from handouts.errors import EXIT_ENVIRONMENT, HandoutsError
 
 MIN_WEASYPRINT = 70
@@ -242,13 +243,10 @@ def visible_text(html: str) -> str:
 
 def font_glyphs(fonts_dir: Path) -> frozenset[int]:
     """The code points that the project's committed fonts can draw (the union of every font)."""
-    from fontTools.ttLib import TTFont  # comes with WeasyPrint
-
     fonts = sorted(fonts_dir.glob("*.[ot]tf"))
     if not fonts:
         raise HandoutsError("no font files (.ttf or .otf) found.", fonts_dir, exit_code=EXIT_ENVIRONMENT)
     points: set[int] = set()
     for font in fonts:
-        with TTFont(font, lazy=True) as tt:
-            points |= set(tt.getBestCmap())
+        points |= limits.font_code_points(font)
     return frozenset(points)
