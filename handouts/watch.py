@@ -36,8 +36,8 @@ def watch(root: Path, rebuild: Callable[[], None], interval: float = 0.05, settl
           rounds: int | None = None) -> None:
     """Call ``rebuild`` now, then after every change; ``rounds`` limits the polls (for tests)."""
     root = root.resolve()
+    last = snapshot(root)  # before the first build: a file saved during it is seen as a change
     rebuild()
-    last = snapshot(root)
     polls = 0
     while rounds is None or polls < rounds:
         polls += 1

@@ -283,3 +283,18 @@ def test_watch_rebuilds_the_sheet_a_saved_change_affects_and_survives_errors(pro
     assert process.returncode == 0
     assert "Stopped watching." in err_log.read_text()
     assert "Traceback" not in err_log.read_text()
+
+
+def test_watch_sees_a_file_saved_during_its_first_build(project, tmp_path):
+    from handouts import watch as watcher
+
+    catalog = project / "locales" / "fr" / "LC_MESSAGES" / "messages.po"
+    calls: list[int] = []
+
+    def rebuild() -> None:
+        calls.append(1)
+        if len(calls) == 1:  # saved while the first build runs
+            replace_in(catalog, 'msgstr "Que faire"', 'msgstr "À faire"')
+
+    watcher.watch(project, rebuild, interval=0.01, settle=0.0, rounds=5)
+    assert len(calls) == 2
