@@ -145,7 +145,7 @@ def prepare(
     brand_name: str | None = None,
     strict: bool = False,
     *,
-    large_print: bool = False,
+    large_print: bool | None = None,
     paper: str | None = None,
     release: bool = False,
     today: date | None = None,
@@ -157,7 +157,9 @@ def prepare(
     project = config.load_project(root)
     if paper is not None and paper not in config.PAPER_SIZES:
         raise HandoutsError(f"--paper {paper!r}: use 'letter' or 'a4'.", exit_code=EXIT_USAGE)
-    editions = [Edition(pair, large_print) for pair in parse_languages(langs, project)]
+    # None: what handouts.yaml says (regular print, plus large print with large_print: true)
+    sizes = (False, True) if large_print is None and project.large_print else (bool(large_print),)
+    editions = [Edition(pair, size) for size in sizes for pair in parse_languages(langs, project)]
     used_langs = list(dict.fromkeys(lang for edition in editions for lang in edition.langs))
     names = check_sheet_names(project.content_dir, names)
     problems: list[Problem] = []
@@ -191,23 +193,24 @@ def prepare(
     warnings += review_warnings
 
     created = source_date()
-    html: dict[tuple[str, str], Part] = {}
+    html: dict[tuple[str, str, bool], Part] = {}
     titles: dict[tuple[str, str], str] = {}
     for lang in used_langs:
         translator = translators[lang]
         locale = catalogs.locale_for(lang, project.region)
         for handout in handouts:
             translated = handout.map_texts(lambda t: replace(t, text=translator.gettext(t.text)))
-            try:
-                page = render.render_html(translated, translator, locale, brand, project, paper=paper,
-                                          large_print=large_print, created=created)
-                limits.check_text_size(page, f"{handout.name} ({lang})", handout.path)
-            except HandoutsError as err:
-                problems += err.problems
-                continue
-            html_lang = f"{locale.language}-{locale.territory}" if locale.territory else locale.language
-            html[handout.name, lang] = Part(page, f"{handout.name} ({lang})", html_lang)
             titles[handout.name, lang] = translated.title.text
+            for size in sizes:
+                try:
+                    page = render.render_html(translated, translator, locale, brand, project, paper=paper,
+                                              large_print=size, created=created)
+                    limits.check_text_size(page, f"{handout.name} ({lang})", handout.path)
+                except HandoutsError as err:
+                    problems += err.problems
+                    break
+                html_lang = f"{locale.language}-{locale.territory}" if locale.territory else locale.language
+                html[handout.name, lang, size] = Part(page, f"{handout.name} ({lang})", html_lang)
     raise_if_any(problems)
 
     warnings = [gap for t in translators.values() if (gap := t.gap_problem())] + warnings
@@ -219,7 +222,8 @@ def prepare(
     tasks = []
     for edition in editions:
         for handout in handouts:
-            parts = [replace(html[handout.name, lang], max_pages=edition.max_pages) for lang in edition.langs]
+            parts = [replace(html[handout.name, lang, edition.large_print], max_pages=edition.max_pages)
+                     for lang in edition.langs]
             title = " / ".join(titles[handout.name, lang] for lang in edition.langs) + f" | {brand.name}"
             tasks.append(Task(handout.name, edition, parts, title, handout.path))
     base = fingerprint_inputs(allowed)
@@ -472,7 +476,7 @@ def build(
     brand_name: str | None = None,
     strict: bool = False,
     *,
-    large_print: bool = False,
+    large_print: bool | None = None,
     paper: str | None = None,
     release: bool = False,
     force: bool = False,

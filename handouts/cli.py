@@ -31,8 +31,10 @@ def build_options(function):  # type: ignore[no-untyped-def]
                      help="A brand profile in brands/. Default: from handouts.yaml."),
         click.option("--paper", type=click.Choice(["letter", "a4"], case_sensitive=False),
                      help="Paper size. Default: from handouts.yaml."),
-        click.option("--large-print", is_flag=True,
-                     help="Large print (18 pt, one column, up to 2 pages per language), in OUT/<lang>-large/."),
+        click.option("--large-print/--no-large-print", default=None,
+                     help="Only large print (18 pt, one column, up to 2 pages per language, in "
+                          "OUT/<lang>-large/), or only regular print. Default: regular print, and large "
+                          "print too when handouts.yaml says large_print: true."),
         click.option("--strict", is_flag=True, help="Fail when a translation is missing or fuzzy."),
         click.option("--release", is_flag=True, help="Refuse to build sheets that no clinician has reviewed."),
         click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
@@ -47,7 +49,7 @@ def build_options(function):  # type: ignore[no-untyped-def]
 @click.option("--force", is_flag=True, help="Render every sheet again, even those that are up to date.")
 @click.argument("sheets", nargs=-1)
 def build(root: Path, langs: tuple[str, ...], out_dir: Path | None, brand_name: str | None, paper: str | None,
-          large_print: bool, strict: bool, release: bool, jobs: int | None, force: bool,
+          large_print: bool | None, strict: bool, release: bool, jobs: int | None, force: bool,
           sheets: tuple[str, ...]) -> None:
     """Build the PDF sheets (all of them, or only the SHEETS named)."""
     from handouts import build as pipeline
@@ -63,7 +65,7 @@ def build(root: Path, langs: tuple[str, ...], out_dir: Path | None, brand_name: 
 @build_options
 @click.argument("sheets", nargs=-1)
 def watch(root: Path, langs: tuple[str, ...], out_dir: Path | None, brand_name: str | None, paper: str | None,
-          large_print: bool, strict: bool, release: bool, jobs: int | None, sheets: tuple[str, ...]) -> None:
+          large_print: bool | None, strict: bool, release: bool, jobs: int | None, sheets: tuple[str, ...]) -> None:
     """Rebuild the sheets each time a content, catalog, template or brand file is saved (Ctrl-C stops)."""
     from handouts import build as pipeline
     from handouts import watch as watcher

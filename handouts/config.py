@@ -30,6 +30,7 @@ class Project:
     region: str
     paper: str
     bilingual: tuple[str, ...] = ()  # the pair built by default, French first: ("fr", "en")
+    large_print: bool = False  # also build the large-print editions by default
 
     @property
     def config_path(self) -> Path:
@@ -93,7 +94,7 @@ def load_project(root: Path) -> Project:
     node = read_yaml(path)
     if not isinstance(node, Mapping):
         raise HandoutsError("must hold the fields brand:, region: and paper:.", path, 1)
-    problems = check_keys(node, path, ("brand",), ("region", "paper", "bilingual"))
+    problems = check_keys(node, path, ("brand",), ("region", "paper", "bilingual", "large_print"))
     values = _scalars(node, path, problems)
     bilingual = values.get("bilingual", ("", 1))
     pair = tuple(x.strip() for x in bilingual[0].split("+")) if bilingual[0] else ()
@@ -103,6 +104,10 @@ def load_project(root: Path) -> Project:
     paper = values.get("paper", ("letter", 1))
     if paper[0].lower() not in PAPER_SIZES:
         problems.append(Problem(f"paper is {paper[0]!r}; use 'letter' or 'a4'.", path, paper[1]))
+    large_print = values.get("large_print", ("false", 1))
+    if large_print[0].lower() not in ("true", "false"):
+        problems.append(Problem(f"large_print is {large_print[0]!r}; write true (also build the large-print "
+                                "editions) or false.", path, large_print[1]))
     raise_if_any(problems)
     return Project(
         root=root,
@@ -110,6 +115,7 @@ def load_project(root: Path) -> Project:
         region=values.get("region", ("CA", 1))[0].upper(),
         paper=paper[0].lower(),
         bilingual=pair,
+        large_print=large_print[0].lower() == "true",
     )
 
 

@@ -116,8 +116,19 @@ def subset_available() -> bool:
     return bool(harfbuzz_subset) and bool(harfbuzz.hb_version_atleast(4, 1, 0))
 
 
+STYLESHEET = Path("css") / "print.css"  # inside the templates folder
+
+
 class PdfRenderer:
-    """One warm WeasyPrint setup (font configuration, fetcher) reused for every sheet."""
+    """One warm WeasyPrint setup reused for every sheet a process renders.
+
+    Made once: the font configuration, the fetcher, the image cache and the parsed
+    stylesheet (``templates/css/print.css``, with its ``@font-face`` fonts loaded once,
+    not once per sheet). The stylesheet is given to WeasyPrint as a user stylesheet, so
+    the ``<style>`` in each sheet's HTML (paper size, brand colours) still wins over it,
+    as it would if the sheet linked it. A changed stylesheet, font or logo needs a new
+    renderer: the build makes one when the fingerprint of those files changes.
+    """
 
     def __init__(self, base_dir: Path, allowed: tuple[Path, ...], fonts_dir: Path) -> None:
         self.weasyprint = _weasyprint()
@@ -128,6 +139,17 @@ class PdfRenderer:
         self.font_config = FontConfiguration()
         self.glyphs = font_glyphs(fonts_dir.resolve())
         self.fetcher = make_fetcher(self.allowed)
+        self.image_cache: dict[str, Any] = {}
+        stylesheet = base_dir / STYLESHEET
+        if not stylesheet.is_file():
+            raise HandoutsError(
+                "the stylesheet is missing; restore it from the project's repository.", stylesheet,
+                exit_code=EXIT_ENVIRONMENT,
+            )
+        with self._watch(str(stylesheet)):
+            self.stylesheets = [
+                self.weasyprint.CSS(filename=str(stylesheet), url_fetcher=self.fetcher, font_config=self.font_config)
+            ]
 
     def render(self, html: str, title: str) -> RenderedSheet:
         """One sheet in one language that must fit on one page (kept for simple callers)."""
@@ -199,7 +221,7 @@ class PdfRenderer:
     def _layout(self, part: Part) -> Any:
         with self._watch(part.label):
             return self.weasyprint.HTML(string=part.html, base_url=self.base_url, url_fetcher=self.fetcher).render(
-                font_config=self.font_config
+                font_config=self.font_config, stylesheets=self.stylesheets, cache=self.image_cache
             )
 
     def _write(self, document: Any, label: str, languages: list[str]) -> bytes:

@@ -27,6 +27,12 @@ def project(tmp_path: Path) -> Path:
             shutil.copytree(source, copy / part)
         else:
             shutil.copy2(source, copy / part)
+    # The demo project also builds the large-print editions; the copies that tests break
+    # build regular print only, which halves their builds. test_editions covers the setting.
+    settings = copy / "handouts.yaml"
+    text = settings.read_text(encoding="utf-8")
+    assert "large_print: true" in text
+    settings.write_text(text.replace("large_print: true", "large_print: false"), encoding="utf-8")
     return copy
 
 

@@ -74,7 +74,7 @@ def test_same_inputs_give_byte_identical_pdfs(cli, built, tmp_path):
 
 def test_build_one_language_and_named_sheets(cli, tmp_path):
     out = tmp_path / "out"
-    result = cli("build", "--lang", "fr", "--out", str(out), "redness", "dryness")
+    result = cli("build", "--lang", "fr", "--no-large-print", "--out", str(out), "redness", "dryness")
     assert result.exit_code == 0, result.output
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*.pdf")) == ["fr/dryness.pdf", "fr/redness.pdf"]
     assert result.stdout.count("wrote ") == 2

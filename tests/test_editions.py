@@ -122,12 +122,40 @@ def test_a_bad_pair_is_a_usage_error(tmp_path, value):
 # ------------------------------------------------------------------ large print
 
 
-@pytest.fixture(scope="module")
-def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("large")
-    result = build("--large-print", "--out", str(out))
+@pytest.fixture
+def large(built: Path) -> Path:
+    """The demo project's handouts.yaml says large_print: true: every build makes both."""
+    return built
+
+
+def test_large_print_is_built_with_regular_print_when_the_project_asks_and_each_alone_on_request(
+        tmp_path, project):
+    both, large_only, regular_only = tmp_path / "both", tmp_path / "large", tmp_path / "regular"
+    for out, option in ((both, ()), (large_only, ("--large-print",)), (regular_only, ("--no-large-print",))):
+        result = build("--lang", "fr", "--out", str(out), *option, "redness")
+        assert result.exit_code == 0, result.output
+
+    def written(out: Path) -> list[str]:
+        return sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf"))
+
+    assert written(both) == ["fr-large/redness.pdf", "fr/redness.pdf"]
+    assert written(large_only) == ["fr-large/redness.pdf"]
+    assert written(regular_only) == ["fr/redness.pdf"]
+    # The copy in 'project' says large_print: false: regular print only, unless asked.
+    result = build("--lang", "fr", "--out", str(tmp_path / "copy"), "redness", project=project)
     assert result.exit_code == 0, result.output
-    return out
+    assert written(tmp_path / "copy") == ["fr/redness.pdf"]
+
+
+def test_a_bad_large_print_setting_is_refused_with_its_line(project, tmp_path):
+    settings = project / "handouts.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("large_print: false", "large_print: maybe"),
+                        encoding="utf-8")
+    line = settings.read_text(encoding="utf-8").splitlines().index("large_print: maybe") + 1
+    result = build("--out", str(tmp_path / "out"), project=project)
+    assert result.exit_code == 1
+    assert f"handouts.yaml:{line}: large_print is 'maybe'; write true" in result.output
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").rglob("*.pdf"))
 
 
 def test_large_print_uses_at_most_two_pages_per_language_and_18_points(large):
@@ -156,6 +184,24 @@ def test_large_print_has_one_column(large):
     for number, page in enumerate(reader.pages):
         page.extract_text(visitor_text=lambda *a, n=number: visit(*a))
     assert positions["What to do"][0] == positions["What to avoid"][0]  # same left edge
+
+
+def test_no_text_runs_into_the_edge_of_the_paper_where_printers_cannot_print(built):
+    """Office printers leave about a quarter of an inch blank at each edge: the footer's last
+    line (the review status) must end above that, on every page of every edition."""
+    pdfs = sorted(built.rglob("*.pdf"))
+    assert len(pdfs) == 24
+    for path in pdfs:
+        for number, page in enumerate(pypdf.PdfReader(path).pages, 1):
+            baselines: list[tuple[float, str]] = []
+
+            def visit(text, cm, tm, font, size):  # noqa: ANN001 - pypdf's visitor signature
+                if text.strip():
+                    baselines.append((tm[4] * cm[1] + tm[5] * cm[3] + cm[5], text.strip()))
+
+            page.extract_text(visitor_text=visit)
+            lowest, text = min(baselines)
+            assert lowest - float(page.mediabox.bottom) >= 20, (path, number, text, lowest)  # 20 pt: 0.28 in
 
 
 def test_normal_edition_body_text_is_at_least_12_points(built):
@@ -329,7 +375,7 @@ def test_same_inputs_give_the_same_bytes_and_source_date_epoch_sets_the_date(tmp
                 for p in sorted(out.rglob("*.pdf"))}
 
     first, second = run(tmp_path / "a", None), run(tmp_path / "b", None)
-    assert first == second and len(first) == 2
+    assert first == second and len(first) == 4  # fr, fr+en, and their large print
     with pikepdf.open(tmp_path / "a" / "fr" / "redness.pdf") as pdf:
         assert "/CreationDate" not in pdf.docinfo  # no build time in the file
 

@@ -21,7 +21,7 @@ def renderer() -> PdfRenderer:
 
 
 def page(body: str) -> str:
-    return f'<html lang="en"><head><link rel="stylesheet" href="css/print.css"></head><body>{body}</body></html>'
+    return f'<html lang="en"><head></head><body>{body}</body></html>'
 
 
 def test_a_plain_page_renders_with_the_project_font(renderer):
