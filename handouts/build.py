@@ -418,9 +418,9 @@ def render_tasks(plan: Plan, tasks: list[Task], jobs: int, progress: Progress | 
                 progress(done, len(tasks), task.relpath)
         return [outcomes[t.relpath] for t in tasks]
 
-    from handouts.pdf import _weasyprint
-
-    _weasyprint()  # imported once here: forked workers start warm
+    # Made here first: a damaged font or stylesheet is reported like any other problem, not as
+    # a broken worker pool; forked workers start with WeasyPrint imported.
+    _get_renderer(*args)
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     context = multiprocessing.get_context(method)
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # workers are born ignoring Ctrl-C

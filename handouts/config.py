@@ -17,8 +17,9 @@ DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 MAX_LOGO_BYTES = 2_000_000
 MAX_LOGO_PIXELS = 4000 * 4000
 MIN_CONTRAST = 4.5
-_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+# Matched with fullmatch: "$" would also accept a value that goes on after a newline.
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+_TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,7 @@ def _colours(node: Mapping, path: Path, problems: list[Problem]) -> tuple[str, s
             continue
         key_line, value = colours.items[key]
         text = value.value.strip() if isinstance(value, Scalar) else ""
-        if not _COLOUR.match(text):
+        if not _COLOUR.fullmatch(text):
             problems.append(
                 Problem(
                     f"colours.{key} is {text!r}; write a colour as \"#RRGGBB\" in double quotes "
@@ -330,7 +331,7 @@ def _hours(node: Mapping, path: Path, problems: list[Problem]) -> tuple[Hours, .
         times = []
         for key in ("opens", "closes"):
             text, key_line = fields.get(key, ("", item.line))
-            match = _TIME.match(text)
+            match = _TIME.fullmatch(text)
             if not match:
                 if key in fields:
                     problems.append(

@@ -21,6 +21,7 @@ from handouts import limits
 from handouts.errors import EXIT_ENVIRONMENT, HandoutsError
 
 MIN_WEASYPRINT = 70
+MIN_PANGO = (1, 44)
 INSTALL_HINT = (
     "WeasyPrint needs Pango 1.44 or later: on Debian or Ubuntu run "
     "'sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0', on macOS "
@@ -44,6 +45,14 @@ def _weasyprint() -> Any:
             "Reinstall with: pip install --upgrade 'weasyprint>=70'.",
             exit_code=EXIT_ENVIRONMENT,
         )
+    from weasyprint.text.ffi import pango
+
+    number = int(pango.pango_version())  # 15012 is 1.50.12
+    found = (number // 10000, number // 100 % 100, number % 100)
+    if found[:2] < MIN_PANGO:
+        # WeasyPrint itself only warns, and the layout then fails in ways that look like ours.
+        raise HandoutsError(f"Pango {'.'.join(map(str, found))} is too old. {INSTALL_HINT}",
+                            exit_code=EXIT_ENVIRONMENT)
     return weasyprint
 
 

@@ -278,6 +278,14 @@ def test_brand_logo_outside_the_brand_folder_is_refused(project, tmp_path, name)
         ('"red;background:url(http://x)"',
          "brand.yaml:7: colours.primary is 'red;background:url(http://x)'; write a colour as \"#RRGGBB\" in "
          'double quotes (for example "#1f5f5b").'),
+        # A real colour first, then CSS: the value lands in the sheet's <style>, where autoescape
+        # does not reach.
+        ('"#1f5f5b; } body { color: #ffffff"',
+         "brand.yaml:7: colours.primary is '#1f5f5b; } body { color: #ffffff'; write a colour as \"#RRGGBB\" in "
+         'double quotes (for example "#1f5f5b").'),
+        ('"#1f5f5bff"',
+         "brand.yaml:7: colours.primary is '#1f5f5bff'; write a colour as \"#RRGGBB\" in "
+         'double quotes (for example "#1f5f5b").'),
         ("#1f5f5b",  # unquoted: YAML reads it as a comment
          "brand.yaml:7: YAML reads '#1f5f5b' as a comment and drops it from the value; if it belongs to the "
          'value, put the whole value in double quotes ("...").'),

@@ -214,3 +214,16 @@ def test_published_pdfs_are_readable_by_everyone_like_any_new_file(out):
     mask = os.umask(0)
     os.umask(mask)
     assert all((path.stat().st_mode & 0o777) == (0o666 & ~mask) for path in out.rglob("*.pdf"))
+
+
+def test_an_output_folder_that_cannot_be_made_gives_exit_4_before_any_rendering(cli, tmp_path):
+    """The lock file is the first thing written: a folder that cannot exist stops the build there."""
+    blocker = tmp_path / "print"
+    blocker.write_text("a file where the folder should be")
+    result = cli("build", "--lang", "fr", "--no-large-print", "--out", str(blocker / "dist"), "redness")
+    assert result.exit_code == 4
+    assert result.output.strip().endswith(
+        f"{blocker / 'dist'}: cannot write to the output folder (Not a directory); choose another with --out."
+    )
+    assert "rendered" not in result.output and "Traceback" not in result.output
+    assert blocker.read_text() == "a file where the folder should be"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 from pathlib import Path
@@ -35,6 +36,22 @@ def test_local_files_outside_the_project_folders_are_refused(renderer, tmp_path)
     for markup in (f'<img src="{secret.as_uri()}">', f'<link rel="attachment" href="{secret.as_uri()}">'):
         with pytest.raises(HandoutsError, match="refused to load file://"):
             renderer.render(page(markup), "test")
+
+
+def test_a_path_that_only_looks_inside_the_folders_is_refused(tmp_path):
+    """A symlink in templates/ to a file outside, and a URL that climbs out with '..', are
+    judged by where they really lead."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("patient list")
+    templates, fonts = tmp_path / "templates", tmp_path / "fonts"
+    shutil.copytree(TEMPLATES / "css", templates / "css")
+    shutil.copytree(ROOT / "fonts", fonts)
+    (templates / "innocent.txt").symlink_to(secret)
+    renderer = PdfRenderer(templates, allowed=(templates, fonts), fonts_dir=fonts)
+    for url in ((templates / "innocent.txt").as_uri(), templates.as_uri() + "/../secret.txt", "innocent.txt"):
+        for markup in (f'<img src="{url}">', f'<link rel="attachment" href="{url}">'):
+            with pytest.raises(HandoutsError, match="refused to load file://"):
+                renderer.render(page(markup), "test")
 
 
 def test_no_network_connection_is_ever_made(renderer):

@@ -352,6 +352,7 @@ def test_two_builds_at_once_one_writes_the_other_exits_4_and_no_pdf_mixes_them(p
         ("pango-missing", ["cannot load library 'libpango-1.0-0'", INSTALL_HINT]),
         ("import-error", ["No module named 'cffi'", INSTALL_HINT]),
         ("too-old", ["WeasyPrint 52.5 is too old", "pip install --upgrade 'weasyprint>=70'"]),
+        ("pango-too-old", ["Pango 1.42.4 is too old", INSTALL_HINT]),
     ],
 )
 def test_weasyprint_that_cannot_start_gives_exit_3_and_how_to_install_it(project, tmp_path, stub, expected):
@@ -360,8 +361,8 @@ def test_weasyprint_that_cannot_start_gives_exit_3_and_how_to_install_it(project
     env = {"PYTHONPATH": os.pathsep.join(paths)}
     probe = subprocess.run([sys.executable, "-c", "import weasyprint; print(weasyprint.__version__)"],
                            env={**os.environ, **env}, capture_output=True, text=True, timeout=BOUND)
-    if stub == "too-old":  # the stub is the one imported
-        assert probe.stdout.strip() == "52.5", probe
+    if stub in ("too-old", "pango-too-old"):  # the stub is the one imported
+        assert probe.stdout.strip() == {"too-old": "52.5", "pango-too-old": "70.0"}[stub], probe
     else:
         assert probe.returncode != 0 and expected[0] in probe.stderr, probe
     for jobs in ("1", "2"):
@@ -467,24 +468,29 @@ def bold_is_text(fonts: Path) -> None:  # saved from a web page instead of downl
     (fonts / "Lato-Bold.ttf").write_text("<html>404 Not Found</html>")
 
 
+MISSING_BOLD = "print.css:12: the font file ../../fonts/Lato-Bold.ttf named here is missing"
+DAMAGED_BOLD = "Lato-Bold.ttf: is not a usable font file"
+
+
 @pytest.mark.parametrize(
-    ("damage", "named"),
+    ("damage", "said"),
     [
-        (remove_bold, "Lato-Bold.ttf"),
-        (remove_all_fonts, "fonts"),
-        (remove_fonts_folder, "fonts"),
-        (truncate_bold, "Lato-Bold.ttf"),
-        (bold_is_text, "Lato-Bold.ttf"),
+        (remove_bold, MISSING_BOLD),
+        (remove_all_fonts, "print.css:6: the font file ../../fonts/Lato-Regular.ttf named here is missing"),
+        (remove_fonts_folder, "print.css:6: the font file ../../fonts/Lato-Regular.ttf named here is missing"),
+        (truncate_bold, DAMAGED_BOLD),
+        (bold_is_text, DAMAGED_BOLD),
     ],
 )
-def test_a_missing_or_damaged_font_stops_the_build_naming_it(project, tmp_path, damage, named):
-    """No silent fallback to a system font: today a missing file is refused by the URL fetcher
-    (exit 1); no font at all is exit 3."""
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_missing_or_damaged_font_stops_the_build_naming_it(project, tmp_path, damage, said, jobs):
+    """No silent fallback to a system font: exit 3, the stylesheet line that names a missing
+    file, or the damaged file; with one process or with workers (two sheets)."""
     out = tmp_path / "out"
     damage(project / "fonts")
-    run = handouts(project, "build", "--lang", "fr", "redness", "--out", str(out))
-    assert run.code in (EXIT_INPUT, EXIT_ENVIRONMENT), str(run)
-    assert named in run.err, str(run)
+    run = handouts(project, "build", "--lang", "fr", "--jobs", jobs, "redness", "dryness", "--out", str(out))
+    assert run.code == EXIT_ENVIRONMENT, str(run)
+    assert said in run.err, str(run)
     assert_no_traceback(run)
     assert pdfs(out) == []
     assert temporaries(out) == []
@@ -620,6 +626,24 @@ def test_time_limit_stops_a_runaway_block_with_an_error_naming_the_sheet():
     assert str(caught.value).startswith("redness (fr): stopped after 0.2 s")
     assert signal.getsignal(signal.SIGALRM) is previous
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_render_that_runs_away_stops_the_build_naming_the_sheet(project, tmp_path, monkeypatch, jobs):
+    """The time limit is around every render, in the main process and in workers alike."""
+    from handouts import build as pipeline
+    from handouts.pdf import PdfRenderer
+
+    monkeypatch.setattr(limits, "RENDER_SECONDS", 0.2)
+    monkeypatch.setattr(PdfRenderer, "render_parts", lambda self, parts, title=None: busy(30))
+    out = tmp_path / "out"
+    start = time.monotonic()
+    with pytest.raises(HandoutsError) as caught:
+        pipeline.build(project, ("fr",), ("redness", "dryness"), out, jobs=jobs)
+    assert time.monotonic() - start < 10
+    messages = [problem.message for problem in caught.value.problems]
+    assert any(m.startswith("fr/redness.pdf: stopped after 0.2 s") for m in messages), messages
+    assert not list(out.rglob("*.pdf"))
 
 
 def test_time_limit_lets_a_quick_block_finish_and_gives_an_outer_timer_back():
