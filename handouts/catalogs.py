@@ -8,8 +8,9 @@ and silently drop its last character; this reader refuses it with the file and l
 
 from __future__ import annotations
 
+import gettext as stdlib_gettext
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,7 @@ class Entry:
     msgstrs: dict[int, str] = field(default_factory=dict)
     flags: set[str] = field(default_factory=set)
     line: int = 0  # line of the msgid keyword
+    indexed: bool = False  # written with msgstr[n] rather than a plain msgstr
     obsolete: bool = False
     auto_comments: list[str] = field(default_factory=list)
     locations: list[str] = field(default_factory=list)
@@ -149,6 +151,8 @@ def parse_po(data: bytes, path: Path, lang: str | None = None) -> Catalog:
             seen[entry.key] = entry.line
     header_line = header_entry.line if header_entry else 1
     problems += _check_header(header, path, header_line, lang, is_template=path.suffix == ".pot")
+    if path.suffix != ".pot":
+        problems += _check_plural_entries(header, entries, path)
     raise_if_any(problems)
     return Catalog(path, lang or header.get("Language", ""), header, entries,
                    [e for e in parser.entries if e.obsolete])
@@ -191,29 +195,74 @@ def _check_header(header: dict[str, str], path: Path, line: int, lang: str | Non
             )
         )
     plural_forms = header.get("Plural-Forms", "")
-    match = re.match(r"^\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*(.+?);?\s*$", plural_forms)
     try:
-        expected = get_plural(lang).num_plurals
-    except (UnknownLocaleError, ValueError):
-        expected = None
+        parse_plural_forms(plural_forms)
+    except ValueError as err:
+        problems.append(
+            Problem(
+                f"the header's Plural-Forms is {plural_forms or 'missing'!r} ({err}); write it as "
+                "GNU gettext does, for example \"Plural-Forms: nplurals=2; plural=(n != 1);\\n\" "
+                "(Poedit fills it in for the catalog's language: Catalog > Properties).",
+                path,
+                line,
+            )
+        )
+    return problems
+
+
+_PLURAL_FORMS = re.compile(r"^\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*(.+?)\s*;?\s*$")
+MAX_PLURALS = 6  # Arabic, the language with the most forms, has 6
+
+
+def parse_plural_forms(value: str) -> tuple[int, Callable[[int], int]]:
+    """``nplurals`` and the plural function of a Plural-Forms header; ValueError when it is not usable.
+
+    The catalog's own header is the authority, as in GNU gettext, Poedit and Weblate: a CLDR
+    release that counts a language's forms differently never makes a catalog wrong.
+    """
+    match = _PLURAL_FORMS.match(value)
     if not match:
-        problems.append(
-            Problem(
-                f"the header's Plural-Forms is {plural_forms or 'missing'!r}; for {lang!r} it should be "
-                f"\"Plural-Forms: nplurals={expected or 2}; plural={get_plural(lang).plural_expr if expected else '(n != 1)'};\\n\".",
-                path,
-                line,
-            )
-        )
-    elif expected is not None and int(match.group(1)) != expected:
-        problems.append(
-            Problem(
-                f"the header's Plural-Forms says nplurals={match.group(1)}, but {lang!r} has "
-                f"{expected} plural forms.",
-                path,
-                line,
-            )
-        )
+        raise ValueError("expected 'nplurals=N; plural=EXPRESSION;'")
+    count = int(match.group(1))
+    if not 1 <= count <= MAX_PLURALS:
+        raise ValueError(f"nplurals must be between 1 and {MAX_PLURALS}")
+    # The C-expression evaluator of the standard library's gettext (GNUTranslations uses it for
+    # every .mo file). It is undocumented, so this is its one use; tests/test_catalogs.py fails
+    # loudly if it moves.
+    try:
+        function = stdlib_gettext.c2py(match.group(2))
+    except (ValueError, SyntaxError, RecursionError) as err:
+        raise ValueError(f"the plural expression cannot be read: {err}") from None
+    for n in range(0, 1001):
+        try:
+            index = function(n)
+        except (ArithmeticError, RecursionError) as err:
+            raise ValueError(f"the plural expression fails for n={n}: {err}") from None
+        if not 0 <= index < count:
+            raise ValueError(f"the plural expression gives form {index} for n={n}, but nplurals={count}")
+    return count, function
+
+
+def _check_plural_entries(header: dict[str, str], entries: list[Entry], path: Path) -> list[Problem]:
+    """Each entry has exactly the msgstr forms the header announces; a singular one has no msgstr[n]."""
+    try:
+        count, _ = parse_plural_forms(header.get("Plural-Forms", ""))
+    except ValueError:
+        return []  # reported on the header's line
+    problems = []
+    for entry in entries:
+        indexes = sorted(entry.msgstrs)
+        if entry.msgid_plural is None:
+            if entry.indexed:
+                problems.append(Problem(
+                    f"the message {entry.msgid[:50]!r} has no plural (no msgid_plural), so it takes "
+                    "one plain 'msgstr', not msgstr[0], msgstr[1], ...", path, entry.line))
+        elif indexes != list(range(count)):
+            found = ", ".join(f"msgstr[{i}]" for i in indexes) or "none"
+            problems.append(Problem(
+                f"the message {entry.msgid[:50]!r} needs exactly {count} plural form"
+                f"{'s' if count > 1 else ''} (msgstr[0] to msgstr[{count - 1}]), as the header's "
+                f"Plural-Forms says; found {found}.", path, entry.line))
     return problems
 
 
@@ -319,6 +368,7 @@ class _Parser:
             entry.msgid_plural = (entry.msgid_plural or "") + value
         else:
             index = int(keyword[7:-1]) if "[" in keyword else 0
+            entry.indexed = entry.indexed or "[" in keyword
             entry.msgstrs[index] = entry.msgstrs.get(index, "") + value
 
     def _string(self, text: str, number: int) -> str | None:

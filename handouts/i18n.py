@@ -58,15 +58,38 @@ _SHEET_COMMENT = re.compile(r"^Sheet '[^']+': .*")
 # --- extract ---------------------------------------------------------------------------
 
 
-def _mapping(root: Path) -> tuple[list, dict]:
-    from babel.messages.frontend import _parse_mapping_toml  # private, but the one parser pybabel uses
+def _mapping(root: Path) -> tuple[list[tuple[str, str]], dict[str, dict[str, str]]]:
+    """The extraction mapping of ``[tool.babel]`` in pyproject.toml (or the built-in one).
 
+    Read here with tomllib rather than through Babel's command-line module, whose TOML
+    reader is private: the result is the ``method_map, options_map`` pair that Babel's
+    public ``extract_from_dir`` takes.
+    """
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
-        data = pyproject.read_bytes()
-        if "babel" in tomllib.loads(data.decode("utf-8")).get("tool", {}):
-            return _parse_mapping_toml(io.BytesIO(data), str(pyproject), style="pyproject.toml")
-    return _parse_mapping_toml(io.BytesIO(DEFAULT_MAPPING), "handouts.i18n.DEFAULT_MAPPING")
+        data = tomllib.loads(decode_text(pyproject.read_bytes(), pyproject))
+        table = data.get("tool", {}).get("babel")
+        if table is not None:
+            return parse_mapping(table, pyproject)
+    return parse_mapping(tomllib.loads(DEFAULT_MAPPING.decode("utf-8")), Path("handouts/i18n.py"))
+
+
+def parse_mapping(table: dict, source: Path) -> tuple[list[tuple[str, str]], dict[str, dict[str, str]]]:
+    """Babel's TOML mapping (``extractors`` and ``[[mappings]]``) as ``(method_map, options_map)``."""
+    extractors = table.get("extractors", {})
+    method_map: list[tuple[str, str]] = []
+    options_map: dict[str, dict[str, str]] = {}
+    for mapping in table.get("mappings", []):
+        options = {key: str(value).lower() if isinstance(value, bool) else str(value)
+                   for key, value in mapping.items() if key not in ("method", "pattern")}
+        method = extractors.get(mapping.get("method"), mapping.get("method"))
+        patterns = mapping.get("pattern")
+        if not method or not patterns:
+            raise HandoutsError("each [[tool.babel.mappings]] needs a method and a pattern.", source)
+        for pattern in [patterns] if isinstance(patterns, str) else patterns:
+            method_map.append((pattern, method))
+            options_map[pattern] = options
+    return method_map, options_map
 
 
 def _header_ids(old: BabelCatalog | None) -> tuple[str, str]:
@@ -113,7 +136,7 @@ def extract(root: Path, locales_dir: Path) -> tuple[Path, bool]:
     """Regenerate ``messages.pot``; returns (path, whether it was written).
 
     When the messages are the same as in the existing file, the file is left alone
-    (its POT-Creation-Date too), so an extract with nothing new changes no byte.
+    (its POT-Creation-Date and Generated-By too), so an extract with nothing new changes no byte.
     """
     pot = catalogs.template_path(locales_dir)
     old_bytes = pot.read_bytes() if pot.is_file() else None
@@ -123,12 +146,18 @@ def extract(root: Path, locales_dir: Path) -> tuple[Path, bool]:
         old = babel_read_po(io.StringIO(_normalized_text(old_bytes, pot)))
     ids = _header_ids(old)
     if old is not None:
-        same = _po_bytes(extract_catalog(root, old.creation_date, ids), sort_by_file=True)
-        if same == old_bytes:
+        # Compared message by message, not byte by byte: a new Babel release changes the
+        # header's Generated-By line, which is no reason to rewrite the template.
+        fresh = _po_bytes(extract_catalog(root, old.creation_date, ids), sort_by_file=True)
+        if _without_generator(fresh) == _without_generator(old_bytes):
             return pot, False
     new = _po_bytes(extract_catalog(root, _source_date(), ids), sort_by_file=True)
     _write_atomically(pot, new)
     return pot, True
+
+
+def _without_generator(data: bytes) -> bytes:
+    return re.sub(rb'(?m)^"Generated-By: [^"\n]*"\r?\n', b"", data)
 
 
 # --- update ----------------------------------------------------------------------------
@@ -140,7 +169,7 @@ def _normalized_text(data: bytes, path: Path) -> str:
 
 def _message_state(catalog: BabelCatalog) -> list[tuple]:
     def state(message, obsolete: bool) -> tuple:
-        return (obsolete, message.id, message.context, message.string, tuple(sorted(message.flags)),
+        return (obsolete, message.id, message.context, message.string or "", tuple(sorted(message.flags)),
                 tuple(message.auto_comments), tuple(message.user_comments),
                 tuple(message.locations), tuple(message.previous_id))
 

@@ -7,7 +7,6 @@ translator's ``<img src=...>`` would otherwise reach WeasyPrint as markup.
 
 from __future__ import annotations
 
-import gettext as stdlib_gettext
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, time
@@ -21,7 +20,7 @@ from babel.dates import format_date, format_time, get_day_names
 from markupsafe import Markup, escape
 
 from handouts import checks, typography
-from handouts.catalogs import Translator
+from handouts.catalogs import Translator, parse_plural_forms
 from handouts.config import Brand, Hours, Project
 from handouts.content import SECTIONS, Handout
 from handouts.errors import HandoutsError
@@ -97,11 +96,9 @@ def gettext_functions(translator: Translator) -> dict[str, Callable[..., Markup]
 
 
 def _plural_function(translator: Translator) -> Callable[[int | None], int]:
-    forms = translator.catalog.header.get("Plural-Forms", "") if translator.catalog else ""
-    expression = forms.partition("plural=")[2].rstrip(";").strip()
-    if not expression:
+    if translator.catalog is None:
         return lambda n: 0 if n == 1 else 1
-    to_index = stdlib_gettext.c2py(expression)  # the same safe evaluator gettext.GNUTranslations uses
+    _, to_index = parse_plural_forms(translator.catalog.header.get("Plural-Forms", ""))  # checked on read
     return lambda n: to_index(n if n is not None else 1)
 
 

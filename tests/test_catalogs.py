@@ -131,3 +131,45 @@ def test_multiline_strings_and_context_are_joined():
         "fr",
     )
     assert catalog.get("Dry skin", "title").msgstr == "Peau sèche"
+
+
+# Plural forms: the catalog's own header is the authority, as in GNU gettext.
+
+def plural_header(forms: str) -> str:
+    return HEADER.replace("nplurals=2; plural=(n > 1);", forms)
+
+
+def test_a_header_with_more_forms_than_cldr_counts_is_accepted():
+    # Babel 2.19's CLDR data gives French 3 forms, earlier releases 2: neither may refuse a catalog.
+    three = plural_header("nplurals=3; plural=(n == 0 || n == 1) ? 0 : n != 0 && n % 1000000 == 0 ? 1 : 2;")
+    body = 'msgid "One day"\nmsgid_plural "%(num)s days"\nmsgstr[0] "Un jour"\nmsgstr[1] "%(num)s de jours"\nmsgstr[2] "%(num)s jours"\n'
+    catalog = parse_po(po(body, three), Path("fr.po"), "fr")
+    assert catalog.get("One day").msgstrs == {0: "Un jour", 1: "%(num)s de jours", 2: "%(num)s jours"}
+
+
+def test_a_plural_expression_that_cannot_be_read_is_refused_on_the_header_line():
+    found = problems_of(po('msgid "Hi"\nmsgstr "Salut"\n', plural_header("nplurals=2; plural=(n > ;")))
+    assert len(found) == 1 and found[0].startswith("fr.po:1: the header's Plural-Forms is 'nplurals=2; plural=(n > ;'")
+    assert "cannot be read" in found[0]
+
+
+def test_a_plural_form_on_a_message_without_plural_is_refused():
+    # msgstr[1] alone would leave msgstr (form 0) empty: a blank line on the sheet.
+    found = problems_of(po('msgid "Fever"\nmsgstr[1] "Fièvre"\n'))
+    assert found == ["fr.po:7: the message 'Fever' has no plural (no msgid_plural), so it takes one plain "
+                     "'msgstr', not msgstr[0], msgstr[1], ..."]
+
+
+@pytest.mark.parametrize("forms", ['msgstr[0] "a"\n', 'msgstr[0] "a"\nmsgstr[1] "b"\nmsgstr[50] "c"\n'])
+def test_a_plural_message_needs_exactly_the_forms_the_header_announces(forms):
+    found = problems_of(po(f'msgid "day"\nmsgid_plural "days"\n{forms}'))
+    assert len(found) == 1 and found[0].startswith("fr.po:7: the message 'day' needs exactly 2 plural forms")
+
+
+def test_the_standard_librarys_plural_evaluator_is_still_there():
+    # parse_plural_forms relies on gettext.c2py, undocumented: if a Python release moves it,
+    # this test names the one place to change.
+    import gettext
+
+    assert callable(getattr(gettext, "c2py", None)), "gettext.c2py moved: update catalogs.parse_plural_forms"
+    assert gettext.c2py("(n > 1)")(2) == 1

@@ -101,16 +101,23 @@ def test_catalog_msgid_without_msgstr_uses_a_one_based_line():
     ]
 
 
-def test_catalog_wrong_plural_forms_is_refused():
+def test_catalog_plural_forms_outside_nplurals_is_refused():
+    # nplurals=3 where CLDR says 2 is the translator's call (GNU gettext's rule); an expression
+    # that yields a form beyond nplurals is not.
     assert catalog_problems("wrong-plural.po") == [
-        "wrong-plural.po:2: the header's Plural-Forms says nplurals=3, but 'fr' has 2 plural forms."
+        "wrong-plural.po:2: the header's Plural-Forms is 'nplurals=2; plural=(n%10==1 ? 0 : 2);' "
+        "(the plural expression gives form 2 for n=0, but nplurals=2); write it as GNU gettext does, "
+        'for example "Plural-Forms: nplurals=2; plural=(n != 1);\\n" (Poedit fills it in for the '
+        "catalog's language: Catalog > Properties)."
     ]
 
 
 def test_catalog_missing_plural_forms_is_refused():
     assert catalog_problems("missing-plural.po") == [
-        "missing-plural.po:2: the header's Plural-Forms is 'missing'; for 'fr' it should be "
-        '"Plural-Forms: nplurals=2; plural=(n > 1);\\n".'
+        "missing-plural.po:2: the header's Plural-Forms is 'missing' (expected 'nplurals=N; "
+        "plural=EXPRESSION;'); write it as GNU gettext does, for example "
+        '"Plural-Forms: nplurals=2; plural=(n != 1);\\n" (Poedit fills it in for the '
+        "catalog's language: Catalog > Properties)."
     ]
 
 

@@ -10,7 +10,6 @@ import tomllib
 import re
 from pathlib import Path
 
-from babel.messages.frontend import _parse_mapping_toml
 from babel.messages.pofile import read_po as babel_read_po
 from babel.messages.pofile import write_po as babel_write_po
 from click.testing import CliRunner
@@ -67,10 +66,15 @@ def test_extract_and_update_with_nothing_changed_leave_every_file_byte_identical
 def test_the_built_in_mapping_is_the_one_in_pyproject() -> None:
     with open(ROOT / "pyproject.toml", "rb") as file:
         assert "babel" in tomllib.load(file)["tool"]
-    ours = _parse_mapping_toml(io.BytesIO(workflow.DEFAULT_MAPPING))
-    theirs = _parse_mapping_toml(io.BytesIO((ROOT / "pyproject.toml").read_bytes()), style="pyproject.toml")
-    assert ours[1] == theirs[1]
-    assert [p for p, _ in ours[0]] == [p for p, _ in theirs[0]]
+    with open(ROOT / "pyproject.toml", "rb") as file:
+        theirs = workflow.parse_mapping(tomllib.load(file)["tool"]["babel"], ROOT / "pyproject.toml")
+    ours = workflow.parse_mapping(tomllib.loads(workflow.DEFAULT_MAPPING.decode()), ROOT)
+    assert ours[1] == theirs[1] == {
+        "content/**.yaml": {},
+        "templates/**.html": {"silent": "false", "newstyle_gettext": "true"},
+    }
+    assert [p for p, _ in ours[0]] == [p for p, _ in theirs[0]] == ["content/**.yaml", "templates/**.html"]
+    assert dict(theirs[0])["templates/**.html"] == "jinja2.ext:babel_extract"
 
 
 def test_changed_english_turns_fuzzy_with_the_previous_msgid(project: Path, monkeypatch) -> None:
