@@ -12,10 +12,10 @@ import fcntl
 import hashlib
 import json
 import multiprocessing
-import multiprocessing.util
 import os
 import re
 import resource
+import shutil
 import signal
 import sys
 import tempfile
@@ -368,27 +368,25 @@ def _get_renderer(templates_dir: Path, allowed: tuple[Path, ...], fonts_dir: Pat
     return _renderer[1]
 
 
+_inherited: list[object] = []  # renderers a forked worker inherited: kept alive, see _init_worker
+
+
 def _init_worker(templates_dir: Path, allowed: tuple[Path, ...], fonts_dir: Path, inputs: str,
-                 parent_pid: int) -> None:
+                 parent_pid: int, font_folder: str) -> None:
     global _renderer
     limits.die_with_parent(parent_pid)  # a killed build must not leave workers holding its lock
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     if _renderer is not None:
-        # Inherited through fork: its font folder belongs to the main process, which still uses
-        # it. Forget it without letting WeasyPrint's clean-up delete that folder.
-        _renderer[1].font_config._folder = None  # type: ignore[attr-defined]
+        # Inherited through fork: its fonts sit in a folder that the main process still uses,
+        # and WeasyPrint deletes that folder when the renderer is garbage-collected. A worker
+        # ends with os._exit, so keeping a reference means it is never collected here.
+        _inherited.append(_renderer)
         _renderer = None
-    renderer = _get_renderer(templates_dir, allowed, fonts_dir, inputs)
-    # A worker ends with os._exit, which skips WeasyPrint's own clean-up of its font folder.
-    multiprocessing.util.Finalize(renderer, _forget_fonts, args=(renderer,), exitpriority=10)
-
-
-def _forget_fonts(renderer: object) -> None:
-    folder = getattr(renderer.font_config, "_folder", None)  # type: ignore[attr-defined]
-    if folder:
-        import shutil
-
-        shutil.rmtree(folder, ignore_errors=True)
+    # WeasyPrint copies the @font-face fonts into a tempfile.mkdtemp() folder that it deletes
+    # when the renderer is collected, which os._exit skips: make it inside a folder the
+    # build removes when the workers are done (tempfile.tempdir is tempfile's public setting).
+    tempfile.tempdir = font_folder
+    _get_renderer(templates_dir, allowed, fonts_dir, inputs)
 
 
 def _render(task: Task) -> Outcome:
@@ -424,8 +422,9 @@ def render_tasks(plan: Plan, tasks: list[Task], jobs: int, progress: Progress | 
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     context = multiprocessing.get_context(method)
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # workers are born ignoring Ctrl-C
+    font_folder = tempfile.mkdtemp(prefix="handouts-fonts-")
     executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
-                                   initargs=(*args, os.getpid()))
+                                   initargs=(*args, os.getpid(), font_folder))
     try:
         try:
             futures = [executor.submit(_render, task) for task in tasks]
@@ -442,7 +441,10 @@ def render_tasks(plan: Plan, tasks: list[Task], jobs: int, progress: Progress | 
             child.terminate()
         executor.shutdown(wait=True, cancel_futures=True)
         raise
-    executor.shutdown(wait=True)
+    else:
+        executor.shutdown(wait=True)
+    finally:
+        shutil.rmtree(font_folder, ignore_errors=True)
     return [outcomes[t.relpath] for t in tasks]
 
 
@@ -457,7 +459,7 @@ def check_subsetting(note: Callable[[str], None] | None) -> None:
     _subsetting_checked = True
     from handouts.pdf import SUBSET_HINT, subset_available
 
-    if not subset_available() and note:
+    if subset_available() is False and note:
         note(SUBSET_HINT)
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import html as html_lib
 import logging
 import mimetypes
+import os
 import re
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,7 +37,11 @@ class RefusedURL(Exception):
 
 def _weasyprint() -> Any:
     try:
-        import weasyprint
+        with warnings.catch_warnings():
+            # WeasyPrint warns on import when HarfBuzz's subsetter is missing; the build says
+            # so once, in its own words (SUBSET_HINT), instead of a third-party warning.
+            warnings.simplefilter("ignore")
+            import weasyprint
     except (ImportError, OSError) as err:  # OSError: Pango or its libraries are missing
         raise HandoutsError(f"WeasyPrint cannot start ({err}). {INSTALL_HINT}", exit_code=EXIT_ENVIRONMENT) from err
     major = int(weasyprint.__version__.split(".")[0])
@@ -45,15 +51,43 @@ def _weasyprint() -> Any:
             "Reinstall with: pip install --upgrade 'weasyprint>=70'.",
             exit_code=EXIT_ENVIRONMENT,
         )
-    from weasyprint.text.ffi import pango
-
-    number = int(pango.pango_version())  # 15012 is 1.50.12
-    found = (number // 10000, number // 100 % 100, number % 100)
-    if found[:2] < MIN_PANGO:
+    # fontTools (WeasyPrint's subsetter when HarfBuzz's is missing) logs remarks about the
+    # project's own fonts ("'created' timestamp seems very low"): not for the user's terminal.
+    logging.getLogger("fontTools").addHandler(logging.NullHandler())
+    found = native_libraries().pango
+    if found is not None and found[:2] < MIN_PANGO:
         # WeasyPrint itself only warns, and the layout then fails in ways that look like ours.
         raise HandoutsError(f"Pango {'.'.join(map(str, found))} is too old. {INSTALL_HINT}",
                             exit_code=EXIT_ENVIRONMENT)
     return weasyprint
+
+
+@dataclass(frozen=True)
+class NativeLibraries:
+    pango: tuple[int, int, int] | None  # None: unknown
+    harfbuzz_subset: bool | None
+
+
+def native_libraries() -> NativeLibraries:
+    """What WeasyPrint loaded: Pango's version, and whether HarfBuzz's subsetter is there.
+
+    The one place where handouts touches a WeasyPrint internal (``weasyprint.text.ffi``, the
+    libraries it opened): WeasyPrint has no public way to ask. pyproject.toml caps WeasyPrint
+    below its next major version for this, and tests/test_pdf.py fails loudly when the names
+    move. Should they move anyway, the checks that use them are skipped, never a crash.
+    """
+    try:
+        from weasyprint.text import ffi
+
+        number = int(ffi.pango.pango_version())  # 15012 is 1.50.12
+        pango = (number // 10000, number // 100 % 100, number % 100)
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return NativeLibraries(None, None)
+    try:
+        subset = bool(ffi.harfbuzz_subset) and bool(ffi.harfbuzz.hb_version_atleast(4, 1, 0))
+    except AttributeError:
+        subset = None
+    return NativeLibraries(pango, subset)
 
 
 def make_fetcher(allowed: tuple[Path, ...]) -> Any:
@@ -117,12 +151,10 @@ class _WarningCollector(logging.Handler):
             self.messages.append(message)
 
 
-def subset_available() -> bool:
-    """Whether WeasyPrint found HarfBuzz's subsetter (without it, fontTools is ~8x slower)."""
+def subset_available() -> bool | None:
+    """Whether WeasyPrint found HarfBuzz's subsetter (without it, fontTools is ~8x slower); None: unknown."""
     _weasyprint()
-    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
-
-    return bool(harfbuzz_subset) and bool(harfbuzz.hb_version_atleast(4, 1, 0))
+    return native_libraries().harfbuzz_subset
 
 
 STYLESHEET = Path("css") / "print.css"  # inside the templates folder
@@ -237,8 +269,29 @@ class PdfRenderer:
         def finisher(_document: Any, pdf: Any) -> None:
             set_page_languages(pdf, languages)
 
-        with self._watch(label):
+        with self._watch(label), _reproducible_font_timestamps():
             return document.write_pdf(pdf_variant="pdf/ua-1", finisher=finisher)  # type: ignore[no-any-return]
+
+
+@contextmanager
+def _reproducible_font_timestamps() -> Iterator[None]:
+    """Subset fonts stamped with a fixed time, so that the same inputs give the same bytes.
+
+    Without HarfBuzz's subsetter WeasyPrint subsets with fontTools, which stamps each font's
+    ``head.modified`` with the current time unless SOURCE_DATE_EPOCH is set (the
+    reproducible-builds convention fontTools follows). Unset, or not a number, it is 0 here
+    for the time of the write (the PDF itself then carries no date, see build.py).
+    """
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    if saved is None or not saved.strip().isdigit():
+        os.environ["SOURCE_DATE_EPOCH"] = "0"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
 def set_page_languages(pdf: Any, languages: list[str]) -> None:

@@ -366,29 +366,6 @@ def test_a_review_older_than_24_months_warns_but_builds(project, tmp_path):
 # ------------------------------------------------------------------ reproducible
 
 
-def test_same_inputs_give_the_same_bytes_and_source_date_epoch_sets_the_date(tmp_path):
-    def run(out: Path, epoch: str | None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
-        if epoch:
-            env["SOURCE_DATE_EPOCH"] = epoch
-        subprocess.run([sys.executable, "-m", "handouts", "build", "--project", str(ROOT), "--lang", "fr",
-                        "--lang", "fr+en", "--out", str(out), "redness"], check=True, env=env,
-                       capture_output=True)
-        return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted(out.rglob("*.pdf"))}
-
-    first, second = run(tmp_path / "a", None), run(tmp_path / "b", None)
-    assert first == second and len(first) == 4  # fr, fr+en, and their large print
-    with pikepdf.open(tmp_path / "a" / "fr" / "redness.pdf") as pdf:
-        assert "/CreationDate" not in pdf.docinfo  # no build time in the file
-
-    dated = run(tmp_path / "c", "1700000000")
-    assert dated == run(tmp_path / "d", "1700000000")
-    assert dated != first
-    with pikepdf.open(tmp_path / "c" / "fr" / "redness.pdf") as pdf:
-        assert str(pdf.docinfo.CreationDate).startswith("D:20231114")
-
-
 def test_check_validates_every_brand_profile_not_only_the_default(project):
     from handouts.cli_i18n import check
 

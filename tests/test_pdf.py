@@ -89,3 +89,14 @@ def test_a_character_the_font_lacks_is_refused_instead_of_falling_back(renderer)
 def test_pages_are_counted(renderer):
     long = "".join(f"<p>Line {i}</p>" for i in range(200))
     assert renderer.render(page(long), "test").pages[0] > 1
+
+
+def test_weasyprint_internals_are_where_handouts_looks():
+    # handouts.pdf.native_libraries is the one place that reads a WeasyPrint internal
+    # (weasyprint.text.ffi). When a WeasyPrint release moves it, the Pango check and the
+    # subsetter note would quietly stop working: this test says so first.
+    from handouts.pdf import native_libraries
+
+    found = native_libraries()
+    assert found.pango is not None and found.pango >= (1, 44, 0), "weasyprint.text.ffi.pango moved"
+    assert found.harfbuzz_subset is not None, "weasyprint.text.ffi.harfbuzz_subset moved"
