@@ -32,6 +32,7 @@ from pathlib import Path
 from handouts import catalogs, checks, config, content, limits, render
 from handouts.errors import EXIT_ENVIRONMENT, EXIT_OUTPUT, EXIT_USAGE, HandoutsError, Problem, raise_if_any
 from handouts.pdf import Part
+from handouts.safefile import read_file
 
 TEMP_PREFIX = ".handouts-tmp-"
 LOCK_NAME = ".handouts.lock"
@@ -176,6 +177,7 @@ def prepare(
     except HandoutsError as err:
         problems += err.problems
     translators = {}
+    glyphs = checks.project_glyphs(project.fonts_dir)
     for lang in used_langs:
         try:
             catalog = catalogs.load_catalog(project.locales_dir, lang)
@@ -184,7 +186,8 @@ def prepare(
             continue
         translators[lang] = catalogs.Translator(lang, catalog)
         if catalog is not None:  # the same message checks as 'handouts check': errors stop the build
-            problems += [finding for finding in checks.check_catalog(catalog) if finding.is_error]
+            problems += [finding for finding in checks.check_catalog(catalog, glyphs=glyphs) if finding.is_error]
+    problems += checks.check_printed_glyphs(handouts, brand, glyphs)
     raise_if_any(problems)
     raise_if_any(missing_fonts(project), EXIT_ENVIRONMENT)
     assert brand is not None and handouts is not None
@@ -243,7 +246,8 @@ def missing_fonts(project: config.Project) -> list[Problem]:
     """Font files a stylesheet names that are not there (WeasyPrint would only say "refused")."""
     problems = []
     for sheet in sorted(project.templates_dir.rglob("*.css")):
-        for number, line in enumerate(sheet.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        text = read_file(sheet, MAX_INPUT_BYTES, project.root, what="stylesheet").decode("utf-8", "replace")
+        for number, line in enumerate(text.splitlines(), 1):
             for url in _FONT_URL.findall(line):
                 font = (sheet.parent / url).resolve()
                 if not font.is_file():
@@ -325,19 +329,30 @@ def fingerprint_inputs(folders: tuple[Path, ...]) -> str:
     digest = hashlib.sha256(tool_fingerprint().encode())
     for folder in folders:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            try:
+                data = read_file(path, MAX_INPUT_BYTES, folder)
+            except HandoutsError:
+                if not path.exists():  # an editor's swap file, gone since the listing
+                    continue
+                raise
             digest.update(str(path.relative_to(folder)).encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            digest.update(hashlib.sha256(data).digest())
     return digest.hexdigest()
+
+
+MAX_INPUT_BYTES = 20_000_000  # any file in templates/, fonts/ or the brand folder (a font: 0.7 MB)
+MAX_CACHE_BYTES = 20_000_000  # the cache of 1,000 sheets is about 200 kB
+MAX_PDF_BYTES = 100_000_000  # a sheet is about 50 kB
 
 
 def read_cache(out_dir: Path) -> dict[str, dict[str, str]]:
     """What the previous builds made: {'fr/redness.pdf': {'key': ..., 'sha256': ...}}; empty if unreadable."""
     try:
-        data = json.loads((out_dir / CACHE_NAME).read_text(encoding="utf-8"))
+        data = json.loads(read_file(out_dir / CACHE_NAME, MAX_CACHE_BYTES).decode("utf-8"))
         entries = data["outputs"] if data.get("version") == 1 else {}
         return {k: v for k, v in entries.items() if isinstance(v, dict)}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
+    except (HandoutsError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return {}  # absent, damaged, nested too deep, not a file: everything is made again
 
 
 def is_current(out_dir: Path, task: Task, cache: dict[str, dict[str, str]]) -> bool:
@@ -346,8 +361,8 @@ def is_current(out_dir: Path, task: Task, cache: dict[str, dict[str, str]]) -> b
     if not entry or entry.get("key") != task.key:
         return False
     try:
-        return hashlib.sha256((out_dir / task.relpath).read_bytes()).hexdigest() == entry.get("sha256")
-    except OSError:
+        return hashlib.sha256(read_file(out_dir / task.relpath, MAX_PDF_BYTES)).hexdigest() == entry.get("sha256")
+    except HandoutsError:  # deleted, or replaced by something that is not a PDF file
         return False
 
 

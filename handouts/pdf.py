@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from handouts import limits
 from handouts.errors import EXIT_ENVIRONMENT, HandoutsError
+from handouts.safefile import read_file
 
 MIN_WEASYPRINT = 70
 MIN_PANGO = (1, 44)
@@ -27,6 +28,9 @@ INSTALL_HINT = (
     "'sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0', on macOS "
     "'brew install pango'; see https://doc.courtbouillon.org/weasyprint/stable/first_steps.html."
 )
+
+
+MAX_RESOURCE_BYTES = 20_000_000  # a stylesheet, font or logo a sheet loads (a font: 0.7 MB)
 
 
 class RefusedURL(Exception):
@@ -74,11 +78,17 @@ def make_fetcher(allowed: tuple[Path, ...]) -> Any:
         def fetch(self, url: str, headers: Any = None) -> Any:
             parts = urlsplit(url)
             path = Path(unquote(parts.path)).resolve() if parts.scheme == "file" and not parts.netloc else None
-            if path is None or not any(path.is_relative_to(root) for root in roots) or not path.is_file():
+            root = next((root for root in roots if path is not None and path.is_relative_to(root)), None)
+            if path is None or root is None or not path.is_file():
                 self.refused.append(url)
                 raise RefusedURL(url)
+            try:
+                body = read_file(path, MAX_RESOURCE_BYTES, root)
+            except HandoutsError as err:  # not a regular file, or too big
+                self.refused.append(url)
+                raise RefusedURL(url) from err
             kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": kind})
+            return URLFetcherResponse(url, body=body, headers={"Content-Type": kind})
 
     return ProjectFetcher()
 
@@ -155,9 +165,11 @@ class PdfRenderer:
                 "the stylesheet is missing; restore it from the project's repository.", stylesheet,
                 exit_code=EXIT_ENVIRONMENT,
             )
+        css = read_file(stylesheet, MAX_RESOURCE_BYTES, base_dir.parent, what="stylesheet", exit_code=EXIT_ENVIRONMENT)
         with self._watch(str(stylesheet)):
             self.stylesheets = [
-                self.weasyprint.CSS(filename=str(stylesheet), url_fetcher=self.fetcher, font_config=self.font_config)
+                self.weasyprint.CSS(string=css.decode("utf-8", "replace"), base_url=stylesheet.resolve().as_uri(),
+                                    url_fetcher=self.fetcher, font_config=self.font_config)
             ]
 
     def render(self, html: str, title: str) -> RenderedSheet:
