@@ -224,6 +224,11 @@ class PdfRenderer:
             ) from err
         except HandoutsError:
             raise
+        except MemoryError as err:
+            raise HandoutsError(
+                f"{label}: needs more than {limits.RENDER_MEMORY_BYTES >> 20} MB of memory to render; a sheet needs "
+                "about 100 MB. Use a smaller logo image, or undo the last change to the templates."
+            ) from err
         except Exception as err:  # noqa: BLE001 - a WeasyPrint bug met by our templates: say which sheet
             raise HandoutsError(
                 f"{label}: WeasyPrint could not lay out this sheet ({type(err).__name__}: {err}). "

@@ -293,3 +293,252 @@ def test_cache_and_pdfs_that_are_special_files_are_made_again(project, cli, tmp_
     result = handouts("build", "--out", str(out), "--lang", "fr", "redness", cwd=project, timeout=120)
     assert result.returncode == 0, result.stderr
     assert (out / "fr" / "redness.pdf").read_bytes().startswith(b"%PDF")
+
+
+# --- 5. What a render may cost: the logo by its content, the time, the memory ---------------------
+
+
+def png(width: int, height: int, *chunks: tuple[bytes, bytes]) -> bytes:
+    """A PNG of one grey pixel row per line (tiny when compressed), with extra chunks before the image."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
+
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0])
+    pixels = zlib.compress(b"".join(b"\0" + b"\x80" * width for _ in range(min(height, 64))), 9)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + b"".join(chunk(k, b) for k, b in chunks)
+            + chunk(b"IDAT", pixels) + chunk(b"IEND", b""))
+
+
+def logo_problems(project: Path, name: str, data: bytes) -> str:
+    folder = project / "brands" / "clinique-demo"
+    (folder / name).write_bytes(data)
+    replace_in(folder / "brand.yaml", '"logo.svg"', f'"{name}"')
+    with pytest.raises(HandoutsError) as caught:
+        config.load_brand(config.load_project(project))
+    return str(caught.value)
+
+
+def test_png_named_svg_is_judged_by_its_content(project):
+    found = logo_problems(project, "logo.svg", png(13000, 13000))
+    assert "brand.yaml:5: the logo 'logo.svg' is a PNG image with an .svg name" in found
+
+
+BOMB = zlib.compress(b"\0" * 50_000_000, 9)  # 50 MB of zeros in about 50 kB
+
+
+@pytest.mark.parametrize("kind", [b"zTXt", b"iCCP", b"iTXt"])
+def test_png_with_a_chunk_that_inflates_hugely_is_refused_without_inflating_it(project, kind):
+    body = {b"zTXt": b"Comment\0\0", b"iCCP": b"icc\0\0", b"iTXt": b"Comment\0\1\0en\0Comment\0"}[kind] + BOMB
+    found = logo_problems(project, "logo.png", png(10, 10, (kind, body)))
+    assert f"the logo 'logo.png' has a {kind.decode()} chunk (text or colour profile) that inflates to more " \
+           "than 64 kB" in found
+
+
+def test_small_png_with_text_chunks_is_accepted(project):
+    logo = png(40, 20, (b"tEXt", b"Software\0test"), (b"zTXt", b"Comment\0\0" + zlib.compress(b"a logo")))
+    (project / "brands" / "clinique-demo" / "logo.png").write_bytes(logo)
+    replace_in(project / BRAND, '"logo.svg"', '"logo.png"')
+    assert config.load_brand(config.load_project(project)).logo.name == "logo.png"
+
+
+def svg(body: str) -> bytes:
+    return f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" ' \
+           f'viewBox="0 0 10 10">{body}</svg>'.encode()
+
+
+FAN_OUT = "".join(
+    f'<g id="l{level}">' + f'<use xlink:href="#l{level - 1}"/>' * 10 + "</g>" for level in range(1, 6))
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("<g/>" * 490_000, "has more than 5,000 elements"),  # 2 MB: 42 s per PDF before
+    ("<g>" * 40 + "</g>" * 40, "nests its elements more than 32 levels deep"),
+    ('<rect id="l0" width="1" height="1"/>' + FAN_OUT, "draws more than 10,000 shapes once its <use> copies"),
+    ('<g id="a"><use href="#a"/></g>', "has a <use> that copies itself"),
+    ("<g><rect></g>", "is not a readable SVG image (mismatched tag at its line 1)"),
+])
+def test_svg_logo_too_costly_or_broken_is_refused_before_rendering(project, body, expected):
+    started = time.monotonic()
+    found = logo_problems(project, "logo.svg", svg(body))
+    assert f"brand.yaml:5: the logo 'logo.svg' {expected}" in found, found
+    assert time.monotonic() - started < 20  # refused by counting, not by drawing
+
+
+def test_svg_logo_with_a_doctype_is_refused():
+    assert "DOCTYPE" in config.check_svg(b'<!DOCTYPE svg [<!ENTITY a "b">]><svg xmlns="http://www.w3.org/2000/svg"/>')
+    assert "not an SVG image" in config.check_svg(b"<html/>")
+    assert config.check_svg((ROOT / "brands" / "clinique-demo" / "logo.svg").read_bytes()) is None
+
+
+SWALLOW = """
+import sys, time
+from handouts import limits
+from handouts.errors import HandoutsError
+try:
+    with limits.time_limit(0.3, "sheet"):
+        while True:  # a library that swallows every error, even BaseException once
+            try:
+                time.sleep(0.01)
+            except Exception:
+                pass
+            except BaseException:
+                if globals().setdefault("swallowed", 0):
+                    raise
+                globals()["swallowed"] = 1
+except HandoutsError as err:
+    print(err)
+    sys.exit(7)
+"""
+
+
+def test_time_limit_cannot_be_swallowed_by_a_library():
+    result = subprocess.run([sys.executable, "-c", SWALLOW], capture_output=True, text=True, timeout=60,
+                            cwd=ROOT)
+    assert result.returncode == 7, result.stderr
+    assert "sheet: stopped after 0.3 s" in result.stdout
+
+
+def _stuck(task):  # a renderer stuck in a call that never returns
+    time.sleep(3600)
+
+
+_stuck.__module__, _stuck.__qualname__ = "handouts.build", "_render"
+
+
+def test_the_parent_stops_workers_past_the_build_deadline(project, tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "_render", _stuck)
+    monkeypatch.setattr(pipeline.limits, "build_seconds", lambda pdfs, jobs: 3.0)
+    with pytest.raises(HandoutsError, match=r"the build was stopped after 3 s \(2 PDFs"):
+        pipeline.build(project, ("fr",), ("redness", "dryness"), tmp_path / "out", jobs=2)
+    assert not (tmp_path / "out" / "fr").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is enforced on Linux")
+def test_a_render_process_memory_is_capped():
+    from handouts import limits
+
+    with limits.memory_limit(512 << 20):
+        with pytest.raises(MemoryError):
+            bytearray(1 << 30)
+    assert len(bytearray(600 << 20)) == 600 << 20  # given back afterwards
+
+
+# --- 6. Tracebacks instead of file:line, and exit codes ------------------------------------------
+
+
+def test_output_to_a_full_device_is_a_message_and_exit_4(project):
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "handouts", "list"], cwd=project, stdout=full,
+                                stderr=subprocess.PIPE, text=True, timeout=60)
+    assert result.returncode == 4, result.stderr
+    assert "cannot write the output (No space left on device)" in result.stderr
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+
+
+@pytest.mark.parametrize("imports", [0, 3, 15, 40, 80])
+def test_ctrl_c_while_the_command_starts_exits_130_without_a_traceback(project, imports):
+    # Python reports each module it has imported (-X importtime): Ctrl-C is sent once the handouts
+    # package is in, then after ``imports`` more modules (Click, the pipeline, Babel...). Before that
+    # moment Python itself is starting, which no program can change.
+    process = subprocess.Popen([sys.executable, "-X", "importtime", "-m", "handouts", "check"], cwd=project,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    seen, after = [], None
+    for line in process.stderr:
+        seen.append(line)
+        if after is None and line.rstrip().endswith("| handouts"):
+            after = 0
+        elif after is not None:
+            after += 1
+        if after is not None and after >= imports:
+            process.send_signal(signal.SIGINT)
+            break
+    _, rest = process.communicate(timeout=60)
+    stderr = "".join(seen) + rest
+    assert after is not None, stderr
+    assert "Traceback" not in stderr and "Aborted" not in stderr, stderr
+    assert process.returncode == 130, stderr[-2000:]
+
+
+def test_watch_survives_a_swap_file_that_vanishes_while_it_is_read(project, monkeypatch):
+    folder = project / "brands" / "clinique-demo"
+    before = pipeline.fingerprint_inputs((folder,))
+    ghost = folder / ".brand.yaml.swp"  # listed, then deleted by the editor before it is read
+    real_is_file, real_rglob = Path.is_file, Path.rglob
+    monkeypatch.setattr(Path, "rglob", lambda self, pattern: iter([*real_rglob(self, pattern), ghost]))
+    monkeypatch.setattr(Path, "is_file", lambda self: self == ghost or real_is_file(self))
+    assert pipeline.fingerprint_inputs((folder,)) == before
+
+
+# --- 8. Smaller findings -------------------------------------------------------------------------
+
+
+def test_watch_exits_130_on_ctrl_c(project):
+    process = subprocess.Popen([sys.executable, "-m", "handouts", "watch", "--lang", "fr", "redness", "--out",
+                                str(project.parent / "out")], cwd=project, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (project.parent / "out" / "fr" / "redness.pdf").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert "Stopped watching." in stderr
+
+
+@pytest.mark.parametrize("inside", ["templates/out", "brands/clinique-demo/pdf", "content/pdf"])
+def test_output_folder_among_the_inputs_is_refused(project, cli, inside):
+    result = cli("build", "--project", str(project), "--out", str(project / inside), "--lang", "fr")
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert f"is inside {inside.split('/')[0]}/, among the files the sheets are made from" in result.output
+    assert not (project / inside).exists()
+
+
+def test_dangling_link_at_the_lock_path_is_refused_not_followed(project, cli, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    target = tmp_path / "created-outside"
+    (out / pipeline.LOCK_NAME).symlink_to(target)
+    result = cli("build", "--project", str(project), "--out", str(out), "--lang", "fr", "redness")
+    assert result.exit_code == 4, result.output
+    assert ".handouts.lock in the output folder is a symbolic link; delete it" in result.output
+    assert not target.exists()
+
+
+def test_cache_forgets_pdfs_that_are_gone(project, cli, tmp_path):
+    out = tmp_path / "out"
+    assert cli("build", "--project", str(project), "--out", str(out), "--lang", "fr", "redness").exit_code == 0
+    (out / "fr" / "redness.pdf").unlink()
+    stale = json.loads((out / pipeline.CACHE_NAME).read_text())
+    stale["outputs"]["../../etc/passwd"] = {"key": "x", "sha256": "y"}
+    (out / pipeline.CACHE_NAME).write_text(json.dumps(stale))
+    assert cli("build", "--project", str(project), "--out", str(out), "--lang", "fr", "dryness").exit_code == 0
+    assert set(json.loads((out / pipeline.CACHE_NAME).read_text())["outputs"]) == {"fr/dryness.pdf"}
+
+
+# --- 3 and 4, seen from the system: no file outside the project is opened --------------------------
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace (apt-get install strace)")
+def test_no_file_outside_the_project_is_opened(project, outside, tmp_path):
+    (project / "content" / "leak.yaml").symlink_to(outside / "secret.txt")
+    footer = project / "templates" / "partials" / "footer.html"
+    footer.unlink()
+    footer.symlink_to(outside / "secret.txt")
+    shutil.copytree(project / "brands" / "clinique-demo", outside / "clinic")
+    (project / "brands" / "linked").symlink_to(outside / "clinic")
+    (project / "brands" / "clinique-demo" / "extra.css").symlink_to(outside / "secret.txt")
+    trace = tmp_path / "trace.txt"
+    for command in (["check"], ["build", "--lang", "fr", "--out", str(tmp_path / "out")],
+                    ["build", "--brand", "linked", "--out", str(tmp_path / "out")]):
+        result = subprocess.run(["strace", "-f", "-e", "trace=open,openat,openat2", "-o", str(trace),
+                                 sys.executable, "-m", "handouts", *command], cwd=project, capture_output=True,
+                                text=True, timeout=120)
+        if "ptrace" in result.stderr and result.returncode != 0 and not trace.stat().st_size:
+            pytest.skip("strace cannot trace here (no ptrace)")
+        assert result.returncode in (EXIT_INPUT, EXIT_USAGE), result.stderr
+        opened = [line for line in trace.read_text().splitlines() if str(outside) in line]
+        assert opened == [], (command, opened[:5])
+        assert SECRET not in result.stdout + result.stderr
