@@ -116,6 +116,10 @@ def load_project(root: Path) -> Project:
     if large_print[0].lower() not in ("true", "false"):
         problems.append(Problem(f"large_print is {large_print[0]!r}; write true (also build the large-print "
                                 "editions) or false.", path, large_print[1]))
+    for folder in ("content", "locales", "templates", "fonts", "brands"):
+        if (root / folder).exists() and not inside(root / folder, root):
+            problems.append(Problem(f"{folder}/ is a link to {(root / folder).resolve()}, outside the project folder; "
+                                    "a project only reads its own files: put the folder itself here.", root / folder))
     if "brand" in values and not BRAND_NAME.fullmatch(values["brand"][0]):
         problems.append(Problem(f"brand is {values['brand'][0][:60]!r}; {_BRAND_NAME_HINT}", path, values["brand"][1]))
     raise_if_any(problems)

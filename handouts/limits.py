@@ -134,7 +134,7 @@ def time_limit(seconds: float, label: str) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, max(left, 0.001), previous_interval)
 
 
-RENDER_MEMORY_BYTES = 1 << 30  # address space of one render process: a build's uses about 320 MB
+RENDER_MEMORY_BYTES = 1 << 30  # what one render may add to its process (a build process has about 320 MB)
 BUILD_SECONDS_PER_PDF = 10.0  # per PDF and process: 0.1 to 0.5 s with HarfBuzz's subsetter, 4 s without
 BUILD_MIN_SECONDS = 120.0
 
@@ -144,9 +144,18 @@ def build_seconds(pdfs: int, jobs: int) -> float:
     return max(BUILD_MIN_SECONDS, BUILD_SECONDS_PER_PDF * -(-pdfs // max(jobs, 1)))
 
 
+def _address_space() -> int:
+    """This process's address space now, in bytes (Linux); 0 where it cannot be read."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0
+
+
 @contextmanager
 def memory_limit(limit: int = RENDER_MEMORY_BYTES) -> Iterator[None]:
-    """Cap this process's address space (RLIMIT_AS) in the block, where the system has it.
+    """Let this process grow by at most ``limit`` bytes of address space (RLIMIT_AS) in the block.
 
     An image or a layout that needs more fails with MemoryError (an error naming the sheet)
     instead of taking the computer's memory. Not on Windows; macOS does not enforce it.
@@ -158,7 +167,8 @@ def memory_limit(limit: int = RENDER_MEMORY_BYTES) -> Iterator[None]:
         return
     try:
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        wanted = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+        wanted = limit + _address_space()
+        wanted = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
         if soft != resource.RLIM_INFINITY and soft <= wanted:
             yield  # already tighter
             return

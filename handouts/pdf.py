@@ -201,7 +201,7 @@ class PdfRenderer:
     def _check_glyphs(self, part: Part) -> None:
         missing = sorted({c for c in visible_text(part.html) if ord(c) not in self.glyphs and not c.isspace()})
         if missing:
-            shown = " ".join(f"'{c}' (U+{ord(c):04X})" for c in missing[:8])
+            shown = " ".join((f"'{c}' " if c.isprintable() else "") + f"(U+{ord(c):04X})" for c in missing[:8])
             raise HandoutsError(
                 f"{part.label}: the font in fonts/ has no glyph for {shown}; "
                 "replace the character or add a font that has it."
@@ -230,6 +230,11 @@ class PdfRenderer:
                 "about 100 MB. Use a smaller logo image, or undo the last change to the templates."
             ) from err
         except Exception as err:  # noqa: BLE001 - a WeasyPrint bug met by our templates: say which sheet
+            if _raised_in_svg(err):
+                raise HandoutsError(
+                    f"{label}: WeasyPrint could not draw an SVG image of the sheet, the brand's logo "
+                    f"({type(err).__name__}: {err or 'no reason given'}); export the logo again as plain SVG, "
+                    "or use a PNG logo.") from err
             raise HandoutsError(
                 f"{label}: WeasyPrint could not lay out this sheet ({type(err).__name__}: {err}). "
                 "This comes from the templates or the stylesheet, not the text: undo the last change to "
@@ -242,7 +247,15 @@ class PdfRenderer:
         if collector.messages:
             # The templates and fonts are the project's own: any complaint means the
             # printed page is not what the template says (a missing font, an ignored rule).
-            raise HandoutsError(f"{label}: WeasyPrint reported a problem: {collector.messages[0]}")
+            message = collector.messages[0].strip()
+            image = _IMAGE_URL.search(message)
+            if image:  # named by its file: WeasyPrint's own message may give no reason
+                path = Path(unquote(urlsplit(image.group()).path))
+                reason = message.replace(image.group(), "").strip(" :.")
+                raise HandoutsError(
+                    f"{label}: WeasyPrint could not draw this image ({reason or 'no reason given'}); export it "
+                    "again (as plain SVG, or as PNG).", path)
+            raise HandoutsError(f"{label}: WeasyPrint reported a problem: {message}")
 
     def _layout(self, part: Part) -> Any:
         with self._watch(part.label):
@@ -256,6 +269,17 @@ class PdfRenderer:
 
         with self._watch(label):
             return document.write_pdf(pdf_variant="pdf/ua-1", finisher=finisher)  # type: ignore[no-any-return]
+
+
+_IMAGE_URL = re.compile(r"file://\S+?\.(?:svg|png|jpe?g|gif)\b", re.I)
+
+
+def _raised_in_svg(err: BaseException) -> bool:
+    """Whether an error came from WeasyPrint's SVG drawing code (so from an SVG image, the logo)."""
+    import traceback
+
+    return any("weasyprint/svg/" in frame.f_code.co_filename.replace("\\", "/")
+               for frame, _ in traceback.walk_tb(err.__traceback__))
 
 
 def set_page_languages(pdf: Any, languages: list[str]) -> None:

@@ -417,9 +417,10 @@ def test_the_parent_stops_workers_past_the_build_deadline(project, tmp_path, mon
 def test_a_render_process_memory_is_capped():
     from handouts import limits
 
-    with limits.memory_limit(512 << 20):
+    with limits.memory_limit(256 << 20):
+        assert len(bytearray(64 << 20)) == 64 << 20
         with pytest.raises(MemoryError):
-            bytearray(1 << 30)
+            bytearray(512 << 20)
     assert len(bytearray(600 << 20)) == 600 << 20  # given back afterwards
 
 
@@ -435,7 +436,7 @@ def test_output_to_a_full_device_is_a_message_and_exit_4(project):
     assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
 
 
-@pytest.mark.parametrize("imports", [0, 3, 15, 40, 80])
+@pytest.mark.parametrize("imports", [0, 3, 15, 40])
 def test_ctrl_c_while_the_command_starts_exits_130_without_a_traceback(project, imports):
     # Python reports each module it has imported (-X importtime): Ctrl-C is sent once the handouts
     # package is in, then after ``imports`` more modules (Click, the pipeline, Babel...). Before that
@@ -533,7 +534,8 @@ def test_no_file_outside_the_project_is_opened(project, outside, tmp_path):
     trace = tmp_path / "trace.txt"
     for command in (["check"], ["build", "--lang", "fr", "--out", str(tmp_path / "out")],
                     ["build", "--brand", "linked", "--out", str(tmp_path / "out")]):
-        result = subprocess.run(["strace", "-f", "-e", "trace=open,openat,openat2", "-o", str(trace),
+        # -y: each opened file descriptor is shown with the path it really is, links resolved.
+        result = subprocess.run(["strace", "-f", "-y", "-e", "trace=open,openat,openat2", "-o", str(trace),
                                  sys.executable, "-m", "handouts", *command], cwd=project, capture_output=True,
                                 text=True, timeout=120)
         if "ptrace" in result.stderr and result.returncode != 0 and not trace.stat().st_size:
@@ -542,3 +544,22 @@ def test_no_file_outside_the_project_is_opened(project, outside, tmp_path):
         opened = [line for line in trace.read_text().splitlines() if str(outside) in line]
         assert opened == [], (command, opened[:5])
         assert SECRET not in result.stdout + result.stderr
+
+
+def test_svg_logo_that_weasyprint_cannot_draw_names_the_file_and_a_reason(project, cli, tmp_path):
+    logo = project / "brands" / "clinique-demo" / "logo.svg"
+    logo.write_bytes(svg('<rect width="5" height="5" transform="rotate(x)"/>'))  # passes the checks
+    result = cli("build", "--project", str(project), "--out", str(tmp_path / "out"), "--lang", "fr", "redness")
+    assert result.exit_code == EXIT_INPUT
+    assert "logo.svg: redness (fr): WeasyPrint could not draw this image (Failed to render SVG image)" \
+        in result.output, result.output
+    assert "()" not in result.output
+
+
+@pytest.mark.parametrize("folder", ["templates", "fonts", "content"])
+def test_project_folder_that_links_outside_is_refused(project, cli, outside, folder):
+    shutil.move(project / folder, outside / folder)
+    (project / folder).symlink_to(outside / folder)
+    result = cli("check", "--project", str(project))
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert f"{folder}: {folder}/ is a link to {outside / folder}, outside the project folder" in result.output
