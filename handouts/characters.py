@@ -9,7 +9,6 @@ are judged by their value: ``٩١١`` is 911.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 # Format characters (bidi controls U+202A-202E, U+2066-2069, U+200E/F, zero-width U+200B-200D,
@@ -20,7 +19,6 @@ _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 # joiner, Mongolian and standard variation selectors.
 _INVISIBLE_EXTRA = set("\u115f\u1160\u3164\uffa0\u2800\u034f\u180b\u180c\u180d\u180f") | {
     chr(c) for c in range(0xFE00, 0xFE10)}
-_DIGIT_RUN = re.compile(r"\d+")
 
 
 def is_invisible(char: str, allowed: str = "") -> bool:

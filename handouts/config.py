@@ -10,7 +10,7 @@ from datetime import time
 from pathlib import Path
 
 from handouts.characters import describe, non_ascii_digit
-from handouts.errors import EXIT_USAGE, HandoutsError, Problem, raise_if_any
+from handouts.errors import EXIT_INPUT, EXIT_USAGE, HandoutsError, Problem, raise_if_any
 from handouts.safefile import inside, read_file
 from handouts.yamlfile import Mapping, Scalar, Sequence, check_keys, read_yaml
 
