@@ -22,6 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -32,6 +33,7 @@ from pathlib import Path
 from handouts import catalogs, checks, config, content, limits, render
 from handouts.errors import EXIT_ENVIRONMENT, EXIT_OUTPUT, EXIT_USAGE, HandoutsError, Problem, raise_if_any
 from handouts.pdf import Part
+from handouts.safefile import read_file
 
 TEMP_PREFIX = ".handouts-tmp-"
 LOCK_NAME = ".handouts.lock"
@@ -176,6 +178,7 @@ def prepare(
     except HandoutsError as err:
         problems += err.problems
     translators = {}
+    glyphs = checks.project_glyphs(project.fonts_dir)
     for lang in used_langs:
         try:
             catalog = catalogs.load_catalog(project.locales_dir, lang)
@@ -184,7 +187,8 @@ def prepare(
             continue
         translators[lang] = catalogs.Translator(lang, catalog)
         if catalog is not None:  # the same message checks as 'handouts check': errors stop the build
-            problems += [finding for finding in checks.check_catalog(catalog) if finding.is_error]
+            problems += [finding for finding in checks.check_catalog(catalog, glyphs=glyphs) if finding.is_error]
+    problems += checks.check_printed_glyphs(handouts, brand, glyphs)
     raise_if_any(problems)
     raise_if_any(missing_fonts(project), EXIT_ENVIRONMENT)
     assert brand is not None and handouts is not None
@@ -243,7 +247,8 @@ def missing_fonts(project: config.Project) -> list[Problem]:
     """Font files a stylesheet names that are not there (WeasyPrint would only say "refused")."""
     problems = []
     for sheet in sorted(project.templates_dir.rglob("*.css")):
-        for number, line in enumerate(sheet.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        text = read_file(sheet, MAX_INPUT_BYTES, project.root, what="stylesheet").decode("utf-8", "replace")
+        for number, line in enumerate(text.splitlines(), 1):
             for url in _FONT_URL.findall(line):
                 font = (sheet.parent / url).resolve()
                 if not font.is_file():
@@ -325,19 +330,30 @@ def fingerprint_inputs(folders: tuple[Path, ...]) -> str:
     digest = hashlib.sha256(tool_fingerprint().encode())
     for folder in folders:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            try:
+                data = read_file(path, MAX_INPUT_BYTES, folder)
+            except HandoutsError:
+                if not path.exists():  # an editor's swap file, gone since the listing
+                    continue
+                raise
             digest.update(str(path.relative_to(folder)).encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            digest.update(hashlib.sha256(data).digest())
     return digest.hexdigest()
+
+
+MAX_INPUT_BYTES = 20_000_000  # any file in templates/, fonts/ or the brand folder (a font: 0.7 MB)
+MAX_CACHE_BYTES = 20_000_000  # the cache of 1,000 sheets is about 200 kB
+MAX_PDF_BYTES = 100_000_000  # a sheet is about 50 kB
 
 
 def read_cache(out_dir: Path) -> dict[str, dict[str, str]]:
     """What the previous builds made: {'fr/redness.pdf': {'key': ..., 'sha256': ...}}; empty if unreadable."""
     try:
-        data = json.loads((out_dir / CACHE_NAME).read_text(encoding="utf-8"))
+        data = json.loads(read_file(out_dir / CACHE_NAME, MAX_CACHE_BYTES).decode("utf-8"))
         entries = data["outputs"] if data.get("version") == 1 else {}
         return {k: v for k, v in entries.items() if isinstance(v, dict)}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
+    except (HandoutsError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return {}  # absent, damaged, nested too deep, not a file: everything is made again
 
 
 def is_current(out_dir: Path, task: Task, cache: dict[str, dict[str, str]]) -> bool:
@@ -346,8 +362,8 @@ def is_current(out_dir: Path, task: Task, cache: dict[str, dict[str, str]]) -> b
     if not entry or entry.get("key") != task.key:
         return False
     try:
-        return hashlib.sha256((out_dir / task.relpath).read_bytes()).hexdigest() == entry.get("sha256")
-    except OSError:
+        return hashlib.sha256(read_file(out_dir / task.relpath, MAX_PDF_BYTES)).hexdigest() == entry.get("sha256")
+    except HandoutsError:  # deleted, or replaced by something that is not a PDF file
         return False
 
 
@@ -393,7 +409,7 @@ def _render(task: Task) -> Outcome:
     assert _renderer is not None
     renderer = _renderer[1]
     try:
-        with limits.time_limit(limits.RENDER_SECONDS, task.relpath):
+        with limits.memory_limit(), limits.time_limit(limits.RENDER_SECONDS, task.relpath):
             rendered = renderer.render_parts(task.parts, title=task.title)  # type: ignore[attr-defined]
         outcome = Outcome(task.relpath, rendered.pdf, rendered.pages, [])
     except HandoutsError as err:
@@ -408,12 +424,14 @@ def render_tasks(plan: Plan, tasks: list[Task], jobs: int, progress: Progress | 
     args = (project.templates_dir, plan.allowed, project.fonts_dir, plan.inputs)
     outcomes: dict[str, Outcome] = {}
     jobs = max(1, min(jobs, len(tasks)))
+    deadline = limits.build_seconds(len(tasks), jobs)
     if jobs == 1:
         _get_renderer(*args)
-        for done, task in enumerate(tasks, 1):
-            outcomes[task.relpath] = _render(task)
-            if progress:
-                progress(done, len(tasks), task.relpath)
+        with limits.time_limit(deadline, f"the build of {len(tasks)} PDF{'s' if len(tasks) > 1 else ''}"):
+            for done, task in enumerate(tasks, 1):
+                outcomes[task.relpath] = _render(task)
+                if progress:
+                    progress(done, len(tasks), task.relpath)
         return [outcomes[t.relpath] for t in tasks]
 
     # Made here first: a damaged font or stylesheet is reported like any other problem, not as
@@ -430,16 +448,28 @@ def render_tasks(plan: Plan, tasks: list[Task], jobs: int, progress: Progress | 
             futures = [executor.submit(_render, task) for task in tasks]
         finally:
             signal.signal(signal.SIGINT, previous)
-        for done, future in enumerate(as_completed(futures), 1):
+        # The deadline is kept here, outside the renderers: a worker stuck in a library call that
+        # never returns, or that swallowed its own time-out, is stopped all the same.
+        for done, future in enumerate(as_completed(futures, timeout=deadline), 1):
             outcome = future.result()
             outcomes[outcome.relpath] = outcome
             if progress:
                 progress(done, len(tasks), outcome.relpath)
-    except BaseException:
-        # Ctrl-C or a crashed worker: stop every worker now; nothing has been written yet.
+    except BaseException as err:
+        # Ctrl-C, the deadline or a crashed worker: stop every worker now; nothing has been written yet.
         for child in multiprocessing.active_children():
             child.terminate()
         executor.shutdown(wait=True, cancel_futures=True)
+        if isinstance(err, TimeoutError):
+            raise HandoutsError(
+                f"the build was stopped after {deadline:g} s ({len(tasks)} PDFs; one takes less than a second). "
+                "Undo the last change to the templates, the stylesheet or the brand's logo, or report it with "
+                "this message.") from None
+        if isinstance(err, BrokenProcessPool):
+            raise HandoutsError(
+                "a render process stopped without an answer (out of memory, or killed). Nothing was written. "
+                "Undo the last change to the brand's logo or the templates, or report it with this message.",
+                exit_code=EXIT_ENVIRONMENT) from None
         raise
     else:
         executor.shutdown(wait=True)
@@ -494,6 +524,7 @@ def build(
     started = time.perf_counter()
     plan = prepare(root, langs, names, brand_name, strict, large_print=large_print, paper=paper, release=release)
     out_dir = (out_dir or plan.project.root / "dist").resolve()
+    check_output_folder(out_dir, plan.project)
     result = BuildResult(warnings=plan.warnings)
     with output_lock(out_dir):
         for folder in {out_dir, *(out_dir / t.edition.folder for t in plan.tasks)}:
@@ -524,6 +555,9 @@ def build(
             raise err
         files = [(out_dir / o.relpath, o.pdf) for o in outcomes if o.pdf is not None]
         if files:
+            # Pruned: entries of PDFs that are no longer there (a sheet removed, an edition deleted).
+            cache = {path: entry for path, entry in cache.items()
+                     if _CACHE_PATH.fullmatch(path) and (out_dir / path).is_file()}
             for outcome in outcomes:
                 task = by_path[outcome.relpath]
                 cache[task.relpath] = {"key": task.key, "sha256": hashlib.sha256(outcome.pdf or b"").hexdigest()}
@@ -533,6 +567,20 @@ def build(
     result.written = [path for path, _ in files if path.name != CACHE_NAME]
     result.seconds = time.perf_counter() - started
     return result
+
+
+_CACHE_PATH = re.compile(r"[A-Za-z0-9_+-]+/[a-z0-9][a-z0-9-]*\.pdf")
+
+
+def check_output_folder(out_dir: Path, project: config.Project) -> None:
+    """The PDFs may not go among the files they are made from: 'watch' would rebuild for ever."""
+    for folder in (project.templates_dir, project.fonts_dir, project.brands_dir, project.content_dir,
+                   project.locales_dir):
+        if out_dir.is_relative_to(folder.resolve()):
+            raise HandoutsError(
+                f"the output folder {out_dir} is inside {folder.name}/, among the files the sheets are made "
+                "from; choose another with --out (the default is dist/ in the project).",
+                exit_code=EXIT_USAGE)
 
 
 def page_overflow(task: Task, part: Part, pages: int) -> Problem:
@@ -551,8 +599,14 @@ def output_lock(out_dir: Path) -> Iterator[None]:
     """Only one build writes into a folder at a time; a second one stops with exit code 4."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(out_dir / LOCK_NAME, "a+b")  # noqa: SIM115 - closed below
+        # O_NOFOLLOW: a link at the lock's name (dangling or not) is refused, never followed out of the folder.
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        handle = os.fdopen(os.open(out_dir / LOCK_NAME, flags, 0o666), "a+b")
     except OSError as err:
+        if (out_dir / LOCK_NAME).is_symlink():
+            raise HandoutsError(
+                f"{LOCK_NAME} in the output folder is a symbolic link; delete it (a build makes its own).",
+                out_dir, exit_code=EXIT_OUTPUT) from err
         raise HandoutsError(
             f"cannot write to the output folder ({err.strerror}); choose another with --out.",
             out_dir,

@@ -18,6 +18,7 @@ from babel import Locale, UnknownLocaleError
 from babel.messages.plurals import get_plural
 
 from handouts.errors import EXIT_USAGE, HandoutsError, Problem, raise_if_any
+from handouts.characters import is_blank
 from handouts.yamlfile import decode_text
 
 SOURCE_LANGUAGE = "en"
@@ -55,7 +56,8 @@ class Entry:
 
     @property
     def translated(self) -> bool:
-        return not self.fuzzy and bool(self.msgstrs) and all(self.msgstrs.values())
+        """Printed: not fuzzy, and every form says something (a blank one is an error of 'check')."""
+        return not self.fuzzy and bool(self.msgstrs) and not any(is_blank(v) for v in self.msgstrs.values())
 
 
 @dataclass
@@ -107,16 +109,20 @@ def load_catalog(locales_dir: Path, lang: str) -> Catalog | None:
     """The catalog of ``lang``, or None for the source language."""
     if lang == SOURCE_LANGUAGE:
         return None
-    return read_po(catalog_path(locales_dir, lang), lang)
+    return read_po(catalog_path(locales_dir, lang), lang, root=locales_dir.parent)
 
 
-def read_po(path: Path, lang: str | None = None) -> Catalog:
-    """Parse a .po or .pot file, refusing anything GNU msgfmt would refuse (all problems at once)."""
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise HandoutsError(f"cannot be read ({err.strerror}).", path) from err
-    return parse_po(data, path, lang)
+def read_po(path: Path, lang: str | None = None, root: Path | None = None) -> Catalog:
+    """Parse a .po or .pot file, refusing anything GNU msgfmt would refuse (all problems at once).
+
+    ``root``: the project folder the file must be in once links are resolved; by default the
+    folder above ``locales/`` when the file is in one.
+    """
+    from handouts.safefile import read_file
+
+    if root is None:
+        root = next((p.parent for p in path.absolute().parents if p.name == "locales"), None)
+    return parse_po(read_file(path, MAX_PO_BYTES, root, what="catalog"), path, lang)
 
 
 MAX_PO_BYTES = 2_000_000  # the French catalog is about 20 kB
@@ -445,7 +451,7 @@ class Translator:
         if self.catalog is None:
             return None
         entry = self.catalog.get(msgid, msgctxt)
-        if entry is None or not entry.msgstrs or not all(entry.msgstrs.values()):
+        if entry is None or not entry.msgstrs or any(is_blank(v) for v in entry.msgstrs.values()):
             self.missing.add((msgctxt, msgid))
             return None
         if entry.fuzzy:

@@ -10,10 +10,13 @@ by :func:`handouts.catalogs.read_po` before these run.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
-from handouts import limits
+from handouts import characters, limits
 from handouts.catalogs import Catalog, Entry
 from handouts.errors import Problem
 
@@ -36,7 +39,6 @@ class Finding(Problem):
 # No space among the flags: "50 % de" is French for 50 percent, not a conversion.
 _PRINTF = re.compile(r"%(?:\([A-Za-z_][A-Za-z0-9_]*\))?[-#0+]*\d*(?:\.\d+)?[sdifeEgGxXcr]")
 _BRACES = re.compile(r"\{[A-Za-z_][A-Za-z0-9_.]*\}")
-_DIGITS = re.compile(r"\d+")
 _TAG = re.compile(r"</?\s*[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _URL = re.compile(r"(?:https?://|www\.|file:)\S*", re.IGNORECASE)
 _SPACES = "[ \u00a0\u202f\t]"
@@ -76,15 +78,57 @@ def _without_placeholders(text: str) -> str:
     return _BRACES.sub(" ", _PRINTF.sub(" ", text))
 
 
+# What a placeholder stands for when the digits of a text are compared: a letter no text has,
+# so that a digit typed against a placeholder makes one run with it ("1%(emergency)s" prints
+# "1911": the run "1<emergency>" is not in the English).
+_SENTINEL = "\ue000"
+
+
+def _fill_placeholders(text: str) -> str:
+    names: dict[str, str] = {}
+
+    def sentinel(match: re.Match[str]) -> str:
+        return f"{_SENTINEL}{names.setdefault(match.group(), chr(0xE100 + len(names)))}"
+
+    text = text.replace("%%", "\ue0ff")  # a percent sign, not a placeholder
+    return _BRACES.sub(sentinel, _PRINTF.sub(sentinel, text)).replace("\ue0ff", "%")
+
+
+_RUN = re.compile(rf"(?:\d|{_SENTINEL}.)+")
+
+
+def digit_runs(text: str) -> Counter[str]:
+    """Every run of digits, placeholders filled in, digits of any script by their value."""
+    return Counter(characters.ascii_digits(run) for run in _RUN.findall(_fill_placeholders(text))
+                   if any(c.isdecimal() for c in run))
+
+
+def _show_run(run: str) -> str:
+    return re.sub(f"{_SENTINEL}.", "%(…)s", run)
+
+
 def check_numbers(english: str, translation: str, lang: str) -> list[tuple[str, str]]:
-    """Every number of the English (a phone number, 811, 911, SPF 30, 48 hours) is in the translation."""
-    english_plain, translation_plain = _without_placeholders(english), _without_placeholders(translation)
-    found = set(_DIGITS.findall(translation_plain))
+    """The translation prints exactly the English's numbers: none missing, none added, none changed.
+
+    A phone number, 811, 911, SPF 30, 48 hours: a translation that drops one, adds one ("9111",
+    a second phone number) or types a digit against a placeholder ("1%(emergency)s" prints
+    1911) is refused. Digits of other scripts count by their value.
+    """
+    expected, found = digit_runs(english), digit_runs(translation)
     problems = []
-    missing = [n for n in dict.fromkeys(_DIGITS.findall(english_plain)) if n not in found]
+    missing = [n for n in expected if n not in found]
     if missing:
-        problems.append((ERROR, f"the number{'s' if len(missing) > 1 else ''} {', '.join(missing)} of the "
-                                "English must appear in the translation, written in digits."))
+        problems.append((ERROR, f"the number{'s' if len(missing) > 1 else ''} "
+                                f"{', '.join(map(_show_run, missing))} of the English must appear in the "
+                                "translation, written in digits."))
+    added = [n for n in found if found[n] > expected.get(n, 0)]
+    if added:
+        shown = ", ".join(f"'{_show_run(n)}'" for n in added)
+        problems.append((ERROR, f"the translation prints the number{'s' if len(added) > 1 else ''} {shown}, "
+                                "which the English does not (or not as many times); a sheet must never show a "
+                                "wrong number: write the numbers exactly as in the English, with nothing typed "
+                                "against a %(...)s."))
+    english_plain, translation_plain = _without_placeholders(english), _without_placeholders(translation)
     for unit, number in _UNIT_IN_ENGLISH.findall(english_plain):
         forms = UNIT_EQUIVALENTS[unit].get(lang)
         if forms is None or number in missing:
@@ -94,6 +138,12 @@ def check_numbers(english: str, translation: str, lang: str) -> list[tuple[str, 
             shown = " or ".join(f"'{form} {number}'" for form in forms)
             problems.append((ERROR, f"'{unit} {number}' in the English must be {shown} in the translation."))
     return problems
+
+
+def check_characters(english: str, translation: str, lang: str) -> list[tuple[str, str]]:
+    """No control, direction-changing or invisible character the English does not have."""
+    problem = characters.invisible_problem(translation, allowed=english)
+    return [(ERROR, f"the translation {problem}")] if problem else []
 
 
 def check_markup(english: str, translation: str, lang: str) -> list[tuple[str, str]]:
@@ -145,31 +195,63 @@ def check_ending(english: str, translation: str, lang: str) -> list[tuple[str, s
 
 
 MESSAGE_CHECKS: tuple[Callable[[str, str, str], list[tuple[str, str]]], ...] = (
-    check_placeholders, check_numbers, check_markup, check_whitespace, check_ending,
+    check_characters, check_placeholders, check_numbers, check_markup, check_whitespace, check_ending,
     limits.check_translation_length,
 )
 
 
-def check_entry(entry: Entry, lang: str, path=None) -> list[Finding]:
-    """Every problem of one entry; an untranslated or fuzzy entry has none (English is printed)."""
-    if not entry.translated:
+def check_entry(entry: Entry, lang: str, path=None, glyphs: Collection[int] | None = None) -> list[Finding]:
+    """Every problem of one entry; an untranslated or fuzzy entry has none (English is printed).
+
+    A translation that prints nothing (spaces, invisible characters) is an error, not an
+    untranslated message: it would print an empty item. ``glyphs``: the characters the
+    project's fonts can draw; a translation with another one is an error at its line.
+    """
+    if entry.fuzzy:
         return []
     findings = []
     for index, translation in sorted(entry.msgstrs.items()):
         english = entry.msgid if index == 0 or entry.msgid_plural is None else entry.msgid_plural
+        prefix = f"msgstr[{index}]: " if entry.msgid_plural is not None else ""
+        if translation and characters.is_blank(translation):
+            findings.append(Finding(
+                f"{prefix}the translation is blank (only spaces or invisible characters), so the sheet would "
+                f"print an empty item: write the translation, or leave it empty (\"\") to print the English. "
+                f"(English: {_short(english)!r})", path, entry.line))
+    if findings or not entry.translated:
+        return findings
+    for index, translation in sorted(entry.msgstrs.items()):
+        english = entry.msgid if index == 0 or entry.msgid_plural is None else entry.msgid_plural
+        prefix = f"msgstr[{index}]: " if entry.msgid_plural is not None else ""
         for check in MESSAGE_CHECKS:
             for severity, message in check(english, translation, lang):
-                prefix = f"msgstr[{index}]: " if entry.msgid_plural is not None else ""
                 findings.append(Finding(f"{prefix}{message} (English: {_short(english)!r})",
                                         path, entry.line, severity))
+        if glyphs is not None:
+            problem = glyph_problem(translation, glyphs, allowed=english)
+            if problem:
+                findings.append(Finding(f"{prefix}the translation {problem} (English: {_short(english)!r})",
+                                        path, entry.line))
     return findings
 
 
-def check_catalog(catalog: Catalog, template: Catalog | None = None) -> list[Finding]:
+def glyph_problem(text: str, glyphs: Collection[int], allowed: str = "") -> str | None:
+    """The message for a text with characters the project's fonts cannot draw, or None."""
+    missing = sorted({c for c in text if ord(c) not in glyphs and not c.isspace() and c not in allowed})
+    if not missing:
+        return None
+    shown = ", ".join((f"'{c}' " if c.isprintable() else "") + characters.describe(c) for c in missing[:8])
+    return (f"has {shown}, which the fonts in fonts/ cannot draw; replace "
+            f"{'it' if len(missing) == 1 else 'them'} (digits: 0-9) or add a font that has "
+            f"{'it' if len(missing) == 1 else 'them'}.")
+
+
+def check_catalog(catalog: Catalog, template: Catalog | None = None,
+                  glyphs: Collection[int] | None = None) -> list[Finding]:
     """Every message check on a catalog, plus warnings for obsolete and not-yet-merged messages."""
     findings: list[Finding] = []
     for entry in catalog.entries:
-        findings += check_entry(entry, catalog.lang, catalog.path)
+        findings += check_entry(entry, catalog.lang, catalog.path, glyphs)
     if catalog.obsolete:
         count = len(catalog.obsolete)
         findings.append(Finding(
@@ -196,3 +278,40 @@ def check_catalog(catalog: Catalog, template: Catalog | None = None) -> list[Fin
 
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def project_glyphs(fonts_dir: Path) -> frozenset[int] | None:
+    """What the project's fonts can draw; None when they cannot be read (the build says why)."""
+    from handouts.errors import HandoutsError
+
+    try:
+        signature = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(fonts_dir.glob("*.[ot]tf")))
+        return _glyphs(fonts_dir, signature)
+    except (HandoutsError, OSError):
+        return None
+
+
+@lru_cache(maxsize=4)
+def _glyphs(fonts_dir: Path, signature: tuple) -> frozenset[int]:
+    from handouts.pdf import font_glyphs
+
+    return font_glyphs(fonts_dir)
+
+
+def check_printed_glyphs(handouts: list, brand, glyphs: Collection[int] | None) -> list[Problem]:
+    """Every English text of the sheets and every printed field of the brand that the fonts cannot draw,
+    at its file and line (a translation is checked by :func:`check_entry`)."""
+    if glyphs is None:
+        return []
+    problems = []
+    for handout in handouts or ():
+        for text in handout.texts():
+            problem = glyph_problem(text.text, glyphs)
+            if problem:
+                problems.append(Problem(f"this text {problem}", handout.path, text.line))
+    if brand is not None:
+        for key, value, line in brand.printed:
+            problem = glyph_problem(value, glyphs)
+            if problem:
+                problems.append(Problem(f"{key} {problem}", brand.folder / "brand.yaml", line))
+    return problems

@@ -88,6 +88,7 @@ def watch(root: Path, langs: tuple[str, ...], out_dir: Path | None, brand_name: 
         watcher.watch(root, rebuild)
     except KeyboardInterrupt:
         click.echo("Stopped watching.", err=True)
+        click.get_current_context().exit(130)  # as the README says of Ctrl-C
 
 
 @contextmanager

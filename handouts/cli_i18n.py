@@ -147,18 +147,20 @@ def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
             errors.extend(err.problems)
             return None
 
-    collect(lambda: config.load_brand(project))
+    glyphs = checks.project_glyphs(project.fonts_dir)
+    brand = collect(lambda: config.load_brand(project))
     for other in sorted(project.brands_dir.glob("*/brand.yaml")):  # every profile, not only the default
         if other.parent.name != project.brand:
             collect(lambda name=other.parent.name: config.load_brand(project, name))
     handouts = collect(lambda: content.load_handouts(project.content_dir))
+    errors.extend(checks.check_printed_glyphs(handouts, brand, glyphs))
     templates_ok = _check_templates(project.templates_dir, errors)
     from handouts.build import missing_fonts
 
     errors.extend(missing_fonts(project))
 
     pot = catalogs.template_path(project.locales_dir)
-    template = collect(lambda: catalogs.read_po(pot)) if pot.is_file() else None
+    template = collect(lambda: catalogs.read_po(pot, root=project.root)) if pot.is_file() else None
     if not pot.is_file():
         warnings.append(Problem("there is no message template; run 'handouts i18n extract'.", pot))
     langs = [lang for lang in catalogs.languages(project.locales_dir) if lang != catalogs.SOURCE_LANGUAGE]
@@ -166,7 +168,7 @@ def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
         catalog = collect(lambda lang=lang: catalogs.load_catalog(project.locales_dir, lang))
         if catalog is None:
             continue
-        for finding in checks.check_catalog(catalog, template):
+        for finding in checks.check_catalog(catalog, template, glyphs):
             (errors if finding.is_error else warnings).append(finding)
 
     if template is not None and handouts is not None and templates_ok:
@@ -202,11 +204,14 @@ def _check_templates(templates_dir: Path, errors: list[Problem]) -> bool:
     for path in found:
         name = path.relative_to(templates_dir).as_posix()
         try:
-            env.parse(path.read_text(encoding="utf-8"), name, str(path))
+            env.parse(env.loader.get_source(env, name)[0], name, str(path))
         except jinja2.TemplateSyntaxError as err:
             errors.append(Problem(f"template syntax error: {err.message}", path, err.lineno))
             ok = False
-        except UnicodeDecodeError:
-            errors.append(Problem("is not saved as UTF-8; save it again with the encoding UTF-8.", path, 1))
+        except jinja2.TemplateNotFound:
+            errors.append(Problem("cannot be read (a link to nothing).", path))
+            ok = False
+        except HandoutsError as err:  # not UTF-8, a link outside the project, not a regular file
+            errors.extend(err.problems)
             ok = False
     return ok

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import signal
+import sys
 from pathlib import Path
 
 import click
 
-from handouts.errors import HandoutsError, Problem
+from handouts.errors import EXIT_OUTPUT, HandoutsError, Problem
 
 PROJECT_OPTION = click.option(
     "--project",
@@ -49,9 +53,45 @@ class HandoutsGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         try:
-            return super().invoke(ctx)
+            _ctrl_c_raises()
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a full disk or a closed pipe shows here, not as a traceback at exit
+            return result
         except HandoutsError as err:
             report(ctx, err)
         except KeyboardInterrupt:
             click.echo("Stopped (Ctrl-C): nothing was written; the PDFs from the last build are unchanged.", err=True)
             ctx.exit(130)
+        except OSError as err:
+            if err.errno not in _OUTPUT_ERRORS or err.filename is not None:
+                raise
+            _discard_stdout()
+            click.echo(f"error: cannot write the output ({err.strerror}); check that the disk or the "
+                       "device it goes to has room.", err=True)
+            ctx.exit(EXIT_OUTPUT)
+        return None
+
+
+# Writing to standard output: a full disk, a full device (/dev/full), a closed pipe, a lost terminal.
+_OUTPUT_ERRORS = {errno.ENOSPC, errno.EPIPE, errno.EIO, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def _ctrl_c_raises() -> None:
+    """Python's own Ctrl-C handler (KeyboardInterrupt) in place of the early one of handouts/__init__.py."""
+    import handouts
+
+    try:
+        if signal.getsignal(signal.SIGINT).__module__ == handouts.__name__:  # type: ignore[union-attr]
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+    except (AttributeError, ValueError):  # another handler, or not the main thread
+        pass
+
+
+def _discard_stdout() -> None:
+    """Nothing more reaches the broken standard output, so Python's exit does not fail on it again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass

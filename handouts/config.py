@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import re
 import struct
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 
-from handouts.errors import EXIT_USAGE, HandoutsError, Problem, raise_if_any
+from handouts.characters import describe, non_ascii_digit
+from handouts.errors import EXIT_INPUT, EXIT_USAGE, HandoutsError, Problem, raise_if_any
+from handouts.safefile import inside, read_file
 from handouts.yamlfile import Mapping, Scalar, Sequence, check_keys, read_yaml
 
 CONFIG_NAME = "handouts.yaml"
@@ -19,6 +22,9 @@ MAX_LOGO_PIXELS = 4000 * 4000
 MIN_CONTRAST = 4.5
 # Matched with fullmatch: "$" would also accept a value that goes on after a newline.
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+BRAND_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", re.ASCII)
+_BRAND_NAME_HINT = ("a brand is the name of a folder in brands/ (letters, digits and dashes, such as "
+                    "clinique-demo), not a path.")
 _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
 
@@ -78,6 +84,7 @@ class Brand:
     website: str
     hours: tuple[Hours, ...]
     qr: str = ""  # an https address the sheet's QR code points to; empty: no QR code
+    printed: tuple[tuple[str, str, int], ...] = ()  # (field, text as written, line) of what the sheet prints
 
 
 def load_project(root: Path) -> Project:
@@ -92,7 +99,7 @@ def load_project(root: Path) -> Project:
             root,
             exit_code=EXIT_USAGE,
         )
-    node = read_yaml(path)
+    node = read_yaml(path, root)
     if not isinstance(node, Mapping):
         raise HandoutsError("must hold the fields brand:, region: and paper:.", path, 1)
     problems = check_keys(node, path, ("brand",), ("region", "paper", "bilingual", "large_print"))
@@ -109,6 +116,12 @@ def load_project(root: Path) -> Project:
     if large_print[0].lower() not in ("true", "false"):
         problems.append(Problem(f"large_print is {large_print[0]!r}; write true (also build the large-print "
                                 "editions) or false.", path, large_print[1]))
+    for folder in ("content", "locales", "templates", "fonts", "brands"):
+        if (root / folder).exists() and not inside(root / folder, root):
+            problems.append(Problem(f"{folder}/ is a link to {(root / folder).resolve()}, outside the project folder; "
+                                    "a project only reads its own files: put the folder itself here.", root / folder))
+    if "brand" in values and not BRAND_NAME.fullmatch(values["brand"][0]):
+        problems.append(Problem(f"brand is {values['brand'][0][:60]!r}; {_BRAND_NAME_HINT}", path, values["brand"][1]))
     raise_if_any(problems)
     return Project(
         root=root,
@@ -132,9 +145,16 @@ def _scalars(node: Mapping, path: Path, problems: list[Problem]) -> dict[str, tu
 
 def load_brand(project: Project, name: str | None = None) -> Brand:
     """Read and check ``brands/<name>/brand.yaml``: every problem in it is reported at once."""
+    if name is not None and not BRAND_NAME.fullmatch(name):
+        raise HandoutsError(f"--brand {name[:60]!r}: {_BRAND_NAME_HINT}", exit_code=EXIT_USAGE)
     name = name or project.brand
     folder = project.brands_dir / name
     path = folder / "brand.yaml"
+    if path.exists() and not inside(folder, project.brands_dir) or not inside(project.brands_dir, project.root):
+        raise HandoutsError(
+            f"the brand folder {name!r} is a link to {folder.resolve()}, outside {project.brands_dir}; a project "
+            "only reads its own files: put the brand's folder itself in brands/.", project.config_path,
+            exit_code=EXIT_USAGE if name != project.brand else EXIT_INPUT)
     if not path.is_file():
         known = sorted(p.name for p in project.brands_dir.glob("*") if (p / "brand.yaml").is_file())
         raise HandoutsError(
@@ -143,7 +163,7 @@ def load_brand(project: Project, name: str | None = None) -> Brand:
             project.config_path,
             exit_code=EXIT_USAGE,
         )
-    node = read_yaml(path)
+    node = read_yaml(path, project.root)
     if not isinstance(node, Mapping):
         raise HandoutsError("must hold the clinic's name, logo, colours, address, phone and website.", path, 1)
     problems = check_keys(
@@ -159,7 +179,10 @@ def load_brand(project: Project, name: str | None = None) -> Brand:
     hours = _hours(node, path, problems)
     qr = _qr(values.get("qr"), path, problems)
     raise_if_any(problems)
+    printed = tuple((key, values[key][0], values[key][1]) for key in ("name", "address", "phone", "website", "qr")
+                    if key in values)
     return Brand(
+        printed=printed,
         folder=folder.resolve(),
         name=values["name"][0],
         logo=logo,  # type: ignore[arg-type]
@@ -173,7 +196,8 @@ def load_brand(project: Project, name: str | None = None) -> Brand:
     )
 
 
-_QR_URL = re.compile(r"^https://[a-z0-9.-]+\.[a-z]{2,}(/[A-Za-z0-9._~/%-]*)?$", re.I)
+# re.ASCII: without it, re.I matches look-alike letters ('ſ' for s, 'ı' for i, the Kelvin sign for k).
+_QR_URL = re.compile(r"^https://[a-z0-9.-]+\.[a-z]{2,}(/[A-Za-z0-9._~/%-]*)?$", re.I | re.ASCII)
 MAX_QR_URL = 120
 
 
@@ -182,7 +206,7 @@ def _qr(value: tuple[str, int] | None, path: Path, problems: list[Problem]) -> s
     if value is None or not value[0]:
         return ""
     url, line = value
-    if len(url) > MAX_QR_URL or not _QR_URL.match(url):
+    if len(url) > MAX_QR_URL or not url.isascii() or not _QR_URL.match(url):
         problems.append(Problem(
             f"qr is {url[:80]!r}; write the full https address of the clinic's page, without spaces, "
             f"? or # (under {MAX_QR_URL} characters), for example \"https://clinique.example/soins\".",
@@ -202,47 +226,177 @@ def _logo(folder: Path, value: tuple[str, int] | None, path: Path, problems: lis
     if logo.suffix.lower() not in (".svg", ".png"):
         problems.append(Problem(f"the logo {name!r} must be an .svg or .png file.", path, line))
         return None
-    if not logo.is_file():
+    if not logo.is_file() and not logo.exists():
         problems.append(Problem(f"the logo file {name!r} does not exist in {folder}.", path, line))
         return None
-    size = logo.stat().st_size
-    if size > MAX_LOGO_BYTES:
-        problems.append(
-            Problem(f"the logo {name!r} is {size // 1000} kB; use a file under {MAX_LOGO_BYTES // 1_000_000} MB.", path, line)
-        )
+    try:
+        data = read_file(logo, MAX_LOGO_BYTES, folder, what="logo")
+    except HandoutsError as err:
+        problems.append(Problem(f"the logo {name!r} {err.problems[0].message}", path, line))
         return None
-    if logo.suffix.lower() == ".png":
-        problem = _check_png(logo)
-        if problem:
-            problems.append(Problem(f"the logo {name!r} {problem}", path, line))
-            return None
+    is_png = data.startswith(PNG_SIGNATURE)
+    if logo.suffix.lower() == ".svg" and is_png:
+        problem = "is a PNG image with an .svg name; rename it logo.png (and write that name here)."
+    elif logo.suffix.lower() == ".svg":
+        problem = check_svg(data)
+    else:
+        problem = check_png(data)
+    if problem:
+        problems.append(Problem(f"the logo {name!r} {problem}", path, line))
+        return None
     return logo
 
 
-def _check_png(logo: Path) -> str | None:
-    from PIL import Image  # Pillow comes with WeasyPrint; only needed for PNG logos
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MAX_PNG_TEXT = 64_000  # a text, ICC profile or other compressed chunk, once inflated
+MAX_PNG_CHUNKS = 10_000
 
-    # The size a PNG declares is in its first chunk: refuse a decompression bomb before Pillow
-    # (whose own refusal reads "could be decompression bomb DOS attack") sees it.
-    with logo.open("rb") as handle:
-        head = handle.read(24)
-    if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR":
-        width, height = struct.unpack(">II", head[16:24])
-        if width * height > MAX_LOGO_PIXELS:
-            return f"is {width}x{height} pixels; use an image under 4000x4000 pixels."
+
+def check_png(data: bytes) -> str | None:
+    """Why a PNG logo cannot be used (by its bytes, whatever its name), or None.
+
+    The chunks are walked before Pillow sees the file: the size the image declares, and
+    every compressed text or colour profile inflated at most to ``MAX_PNG_TEXT`` bytes, so a
+    small file that inflates to hundreds of megabytes is refused without inflating it.
+    """
+    import zlib
+
+    if not data.startswith(PNG_SIGNATURE):
+        return "is not a PNG image (its first bytes are not a PNG signature); export it again as PNG."
+    offset, count = len(PNG_SIGNATURE), 0
+    while offset + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        body = data[offset + 8:offset + 8 + length]
+        count += 1
+        if len(body) < length or count > MAX_PNG_CHUNKS:
+            return "is not a readable PNG image (it is cut short or damaged); export it again."
+        if kind == b"IHDR" and length >= 8:
+            width, height = struct.unpack(">II", body[:8])
+            if width * height > MAX_LOGO_PIXELS:
+                return f"is {width}x{height} pixels; use an image under 4000x4000 pixels."
+        compressed = {b"zTXt": body.find(b"\0") + 2, b"iCCP": body.find(b"\0") + 2}.get(kind)
+        if kind == b"iTXt":
+            key_end = body.find(b"\0")
+            if key_end >= 0 and body[key_end + 1:key_end + 2] == b"\1":  # compressed international text
+                rest = body.find(b"\0", body.find(b"\0", key_end + 3) + 1)
+                compressed = rest + 1 if rest >= 0 else None
+        if compressed is not None and compressed >= 2:
+            try:
+                inflated = zlib.decompressobj().decompress(body[compressed:], MAX_PNG_TEXT + 1)
+            except zlib.error:
+                return f"is not a readable PNG image (its {kind.decode()} chunk is damaged); export it again."
+            if len(inflated) > MAX_PNG_TEXT:
+                return (f"has a {kind.decode()} chunk (text or colour profile) that inflates to more than "
+                        f"{MAX_PNG_TEXT // 1000} kB; export the image again without metadata.")
+        if kind == b"IEND":
+            break
+        offset += 12 + length
+    from PIL import Image  # Pillow comes with WeasyPrint
+
     try:
-        with Image.open(logo) as image:
+        with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
             if width * height > MAX_LOGO_PIXELS:
                 return f"is {width}x{height} pixels; use an image under 4000x4000 pixels."
+            if image.format != "PNG":
+                return "is not a PNG image; export it again as PNG."
             image.verify()
-    except (OSError, SyntaxError, Image.DecompressionBombError) as err:
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
         return f"is not a readable PNG image ({err}); export it again."
+    return None
+
+
+MAX_SVG_ELEMENTS = 5_000  # a logo has tens; WeasyPrint takes about 1 s per 10,000
+MAX_SVG_DEPTH = 32
+MAX_SVG_DRAWN = 10_000  # elements drawn once every <use> is expanded
+
+
+def check_svg(data: bytes) -> str | None:
+    """Why an SVG logo cannot be used, or None: parsed here, with no DTD or entity, before WeasyPrint.
+
+    A logo is small: its elements, their nesting and what its ``<use>`` copies expand to are
+    limited, so a file of 490,000 empty groups or a fan-out of nested ``<use>`` is refused
+    in milliseconds instead of taking a minute per PDF.
+    """
+    from xml.parsers import expat
+
+    class Refused(Exception):
+        pass
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    children: list[list[int]] = [[]]  # element index -> its children (0 is the document)
+    uses: dict[int, str] = {}  # element index -> the id its <use> copies
+    ids: dict[str, int] = {}
+    stack = [0]
+    tags: list[str] = [""]
+
+    def start(tag: str, attributes: dict[str, str]) -> None:
+        if len(children) > MAX_SVG_ELEMENTS:
+            raise Refused(f"has more than {MAX_SVG_ELEMENTS:,} elements; a logo needs far fewer: simplify it "
+                          "or export it as PNG.")
+        if len(stack) > MAX_SVG_DEPTH:
+            raise Refused(f"nests its elements more than {MAX_SVG_DEPTH} levels deep; simplify it or export it "
+                          "as PNG.")
+        index = len(children)
+        children.append([])
+        tags.append(tag.rpartition(" ")[2])
+        children[stack[-1]].append(index)
+        stack.append(index)
+        if "id" in attributes:
+            ids[attributes["id"]] = index
+        if tags[-1] == "use":
+            target = next((v for k, v in attributes.items() if k.rpartition(" ")[2] == "href"), "")
+            uses[index] = target.removeprefix("#")
+
+    def refuse_dtd(*_args: object) -> None:
+        raise Refused("has a DOCTYPE or an entity declaration; export it again as plain SVG.")
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = lambda tag: stack.pop()
+    parser.StartDoctypeDeclHandler = refuse_dtd
+    parser.EntityDeclHandler = refuse_dtd
+    parser.ExternalEntityRefHandler = lambda *args: refuse_dtd()
+    try:
+        parser.Parse(data, True)
+    except Refused as err:
+        return str(err)
+    except expat.ExpatError as err:
+        return (f"is not a readable SVG image ({expat.ErrorString(err.code)} at its line {err.lineno}); "
+                "export it again.")
+    if len(tags) < 2 or tags[1] != "svg":
+        return "is not an SVG image (its first element is not <svg>); export it again as SVG."
+    # How many elements are drawn once every <use> is replaced by what it copies.
+    drawn: dict[int, int] = {}
+
+    def cost(index: int, seen: tuple[int, ...]) -> int:
+        if index in drawn:
+            return drawn[index]
+        if index in seen:
+            raise Refused("has a <use> that copies itself; export it again.")
+        total = 1 + sum(cost(child, seen + (index,)) for child in children[index])
+        target = ids.get(uses.get(index, ""))
+        if target is not None:
+            total += cost(target, seen + (index,))
+        if total > MAX_SVG_DRAWN:
+            raise Refused(f"draws more than {MAX_SVG_DRAWN:,} shapes once its <use> copies are expanded; "
+                          "simplify it or export it as PNG.")
+        drawn[index] = total
+        return total
+
+    try:
+        cost(0, ())
+    except Refused as err:
+        return str(err)
     return None
 
 
 def _phone(value: tuple[str, int] | None, path: Path, problems: list[Problem]) -> str:
     if value is None:
+        return ""
+    other = non_ascii_digit(value[0])
+    if other:
+        problems.append(Problem(f"phone has the digit {describe(other)}; write the number with the digits 0-9, "
+                                "such as 514 555-0142.", path, value[1]))
         return ""
     digits = re.sub(r"\D", "", value[0])
     if len(digits) == 11 and digits.startswith("1"):

@@ -87,19 +87,19 @@ def load_handouts(content_dir: Path, names: tuple[str, ...] = ()) -> list[Handou
     handouts = []
     for path in paths:
         try:
-            handouts.append(load_handout(path))
+            handouts.append(load_handout(path, content_dir.parent))
         except HandoutsError as err:
             problems.extend(err.problems)
     raise_if_any(problems)
     return handouts
 
 
-def load_handout(path: Path) -> Handout:
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise HandoutsError(f"cannot be read ({err.strerror}).", path) from err
-    return parse_handout(data, path)
+def load_handout(path: Path, root: Path | None = None) -> Handout:
+    """Read one content file; ``root``: the project folder it must be in, links resolved."""
+    from handouts.safefile import read_file
+    from handouts.yamlfile import MAX_YAML_BYTES
+
+    return parse_handout(read_file(path, MAX_YAML_BYTES, root, what="content file"), path)
 
 
 def parse_handout(data: bytes, path: Path) -> Handout:

@@ -106,26 +106,80 @@ def time_limit(seconds: float, label: str) -> Iterator[None]:
         yield
         return
 
+    class Expired(BaseException):  # not an Exception: a library's "except Exception" cannot swallow it
+        pass
+
     def expired(signum: int, frame: Any) -> None:
-        raise HandoutsError(
-            f"{label}: stopped after {seconds:g} s; a sheet takes less than a second to render. Undo the last "
-            "change to its text, the templates or the stylesheet, or report it with this message.",
-            exit_code=EXIT_INPUT,
-        )
+        raise Expired
 
     import time
 
     started = time.monotonic()
     previous_handler = signal.signal(signal.SIGALRM, expired)
-    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    # Then again every second: code that swallows even a BaseException is interrupted again.
+    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
     try:
         yield
+    except Expired:
+        raise HandoutsError(
+            f"{label}: stopped after {seconds:g} s; a sheet takes less than a second to render. Undo the last "
+            "change to its text, the templates, the stylesheet or the logo, or report it with this message.",
+            exit_code=EXIT_INPUT,
+        ) from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous_handler)
         if previous_delay > 0:  # an outer timer was running: give it back what is left of it
             left = previous_delay - (time.monotonic() - started)
             signal.setitimer(signal.ITIMER_REAL, max(left, 0.001), previous_interval)
+
+
+RENDER_MEMORY_BYTES = 1 << 30  # what one render may add to its process (a build process has about 320 MB)
+BUILD_SECONDS_PER_PDF = 10.0  # per PDF and process: 0.1 to 0.5 s with HarfBuzz's subsetter, 4 s without
+BUILD_MIN_SECONDS = 120.0
+
+
+def build_seconds(pdfs: int, jobs: int) -> float:
+    """The time a whole build may take, enforced from outside the renderers (the parent stops them)."""
+    return max(BUILD_MIN_SECONDS, BUILD_SECONDS_PER_PDF * -(-pdfs // max(jobs, 1)))
+
+
+def _address_space() -> int:
+    """This process's address space now, in bytes (Linux); 0 where it cannot be read."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0
+
+
+@contextmanager
+def memory_limit(limit: int = RENDER_MEMORY_BYTES) -> Iterator[None]:
+    """Let this process grow by at most ``limit`` bytes of address space (RLIMIT_AS) in the block.
+
+    An image or a layout that needs more fails with MemoryError (an error naming the sheet)
+    instead of taking the computer's memory. Not on Windows; macOS does not enforce it.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows
+        yield
+        return
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        wanted = limit + _address_space()
+        wanted = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        if soft != resource.RLIM_INFINITY and soft <= wanted:
+            yield  # already tighter
+            return
+        resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - no RLIMIT_AS here
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def die_with_parent(parent_pid: int) -> None:
@@ -150,12 +204,20 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+MAX_FONT_BYTES = 20_000_000  # Lato is 0.7 MB; a font of all of Unicode is about 15 MB
+
+
 def font_code_points(path: Path) -> set[int]:
     """The characters a font file can draw; a damaged file is an error naming it, not a traceback."""
+    import io
+
     from fontTools.ttLib import TTFont, TTLibError
 
+    from handouts.safefile import read_file
+
+    data = read_file(path, MAX_FONT_BYTES, path.parent.parent, what="font file", exit_code=EXIT_ENVIRONMENT)
     try:
-        with TTFont(path, lazy=True) as font:
+        with TTFont(io.BytesIO(data), lazy=True) as font:
             cmap = font.getBestCmap()
     except (TTLibError, OSError, ValueError, KeyError, AssertionError, EOFError, struct.error) as err:
         raise HandoutsError(

@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from handouts import limits
 from handouts.errors import EXIT_ENVIRONMENT, HandoutsError
+from handouts.safefile import read_file
 
 MIN_WEASYPRINT = 70
 MIN_PANGO = (1, 44)
@@ -29,6 +30,9 @@ INSTALL_HINT = (
     "'sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0', on macOS "
     "'brew install pango'; see https://doc.courtbouillon.org/weasyprint/stable/first_steps.html."
 )
+
+
+MAX_RESOURCE_BYTES = 20_000_000  # a stylesheet, font or logo a sheet loads (a font: 0.7 MB)
 
 
 class RefusedURL(Exception):
@@ -108,11 +112,17 @@ def make_fetcher(allowed: tuple[Path, ...]) -> Any:
         def fetch(self, url: str, headers: Any = None) -> Any:
             parts = urlsplit(url)
             path = Path(unquote(parts.path)).resolve() if parts.scheme == "file" and not parts.netloc else None
-            if path is None or not any(path.is_relative_to(root) for root in roots) or not path.is_file():
+            root = next((root for root in roots if path is not None and path.is_relative_to(root)), None)
+            if path is None or root is None or not path.is_file():
                 self.refused.append(url)
                 raise RefusedURL(url)
+            try:
+                body = read_file(path, MAX_RESOURCE_BYTES, root)
+            except HandoutsError as err:  # not a regular file, or too big
+                self.refused.append(url)
+                raise RefusedURL(url) from err
             kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": kind})
+            return URLFetcherResponse(url, body=body, headers={"Content-Type": kind})
 
     return ProjectFetcher()
 
@@ -187,9 +197,11 @@ class PdfRenderer:
                 "the stylesheet is missing; restore it from the project's repository.", stylesheet,
                 exit_code=EXIT_ENVIRONMENT,
             )
+        css = read_file(stylesheet, MAX_RESOURCE_BYTES, base_dir.parent, what="stylesheet", exit_code=EXIT_ENVIRONMENT)
         with self._watch(str(stylesheet)):
             self.stylesheets = [
-                self.weasyprint.CSS(filename=str(stylesheet), url_fetcher=self.fetcher, font_config=self.font_config)
+                self.weasyprint.CSS(string=css.decode("utf-8", "replace"), base_url=stylesheet.resolve().as_uri(),
+                                    url_fetcher=self.fetcher, font_config=self.font_config)
             ]
 
     def render(self, html: str, title: str) -> RenderedSheet:
@@ -221,7 +233,7 @@ class PdfRenderer:
     def _check_glyphs(self, part: Part) -> None:
         missing = sorted({c for c in visible_text(part.html) if ord(c) not in self.glyphs and not c.isspace()})
         if missing:
-            shown = " ".join(f"'{c}' (U+{ord(c):04X})" for c in missing[:8])
+            shown = " ".join((f"'{c}' " if c.isprintable() else "") + f"(U+{ord(c):04X})" for c in missing[:8])
             raise HandoutsError(
                 f"{part.label}: the font in fonts/ has no glyph for {shown}; "
                 "replace the character or add a font that has it."
@@ -244,7 +256,17 @@ class PdfRenderer:
             ) from err
         except HandoutsError:
             raise
+        except MemoryError as err:
+            raise HandoutsError(
+                f"{label}: needs more than {limits.RENDER_MEMORY_BYTES >> 20} MB of memory to render; a sheet needs "
+                "about 100 MB. Use a smaller logo image, or undo the last change to the templates."
+            ) from err
         except Exception as err:  # noqa: BLE001 - a WeasyPrint bug met by our templates: say which sheet
+            if _raised_in_svg(err):
+                raise HandoutsError(
+                    f"{label}: WeasyPrint could not draw an SVG image of the sheet, the brand's logo "
+                    f"({type(err).__name__}: {err or 'no reason given'}); export the logo again as plain SVG, "
+                    "or use a PNG logo.") from err
             raise HandoutsError(
                 f"{label}: WeasyPrint could not lay out this sheet ({type(err).__name__}: {err}). "
                 "This comes from the templates or the stylesheet, not the text: undo the last change to "
@@ -257,7 +279,15 @@ class PdfRenderer:
         if collector.messages:
             # The templates and fonts are the project's own: any complaint means the
             # printed page is not what the template says (a missing font, an ignored rule).
-            raise HandoutsError(f"{label}: WeasyPrint reported a problem: {collector.messages[0]}")
+            message = collector.messages[0].strip()
+            image = _IMAGE_URL.search(message)
+            if image:  # named by its file: WeasyPrint's own message may give no reason
+                path = Path(unquote(urlsplit(image.group()).path))
+                reason = message.replace(image.group(), "").strip(" :.")
+                raise HandoutsError(
+                    f"{label}: WeasyPrint could not draw this image ({reason or 'no reason given'}); export it "
+                    "again (as plain SVG, or as PNG).", path)
+            raise HandoutsError(f"{label}: WeasyPrint reported a problem: {message}")
 
     def _layout(self, part: Part) -> Any:
         with self._watch(part.label):
@@ -292,6 +322,17 @@ def _reproducible_font_timestamps() -> Iterator[None]:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = saved
+
+
+_IMAGE_URL = re.compile(r"file://\S+?\.(?:svg|png|jpe?g|gif)\b", re.I)
+
+
+def _raised_in_svg(err: BaseException) -> bool:
+    """Whether an error came from WeasyPrint's SVG drawing code (so from an SVG image, the logo)."""
+    import traceback
+
+    return any("weasyprint/svg/" in frame.f_code.co_filename.replace("\\", "/")
+               for frame, _ in traceback.walk_tb(err.__traceback__))
 
 
 def set_page_languages(pdf: Any, languages: list[str]) -> None:

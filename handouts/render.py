@@ -28,10 +28,41 @@ from handouts.errors import HandoutsError
 SHEET_TEMPLATE = "handout.html"
 
 
+MAX_TEMPLATE_BYTES = 1_000_000  # the sheet's templates are 2 kB each
+
+
+class ProjectLoader(jinja2.BaseLoader):
+    """Templates from the templates folder only, each read as :mod:`handouts.safefile` reads every file."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        from handouts.safefile import read_file
+        from handouts.yamlfile import decode_text
+
+        parts = template.split("/")
+        if any(part in ("", ".", "..") for part in parts):
+            raise jinja2.TemplateNotFound(template)
+        path = self.folder.joinpath(*parts)
+        if not path.is_file():
+            raise jinja2.TemplateNotFound(template)
+        text = decode_text(read_file(path, MAX_TEMPLATE_BYTES, self.folder, what="template"), path)
+        mtime = path.stat().st_mtime_ns
+
+        def uptodate() -> bool:
+            try:
+                return path.stat().st_mtime_ns == mtime
+            except OSError:
+                return False
+
+        return text, str(path), uptodate
+
+
 @lru_cache(maxsize=8)
 def environment(templates_dir: Path) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir),
+        loader=ProjectLoader(templates_dir),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from handouts.characters import first_invisible, invisible_problem
 from handouts.errors import HandoutsError, Problem
 
 
@@ -87,13 +88,14 @@ class _StrictLoader(yaml.BaseLoader):
             self._depth -= 1
 
 
-def read_yaml(path: Path) -> Node | None:
-    """Read a YAML file as a tree of located text, or raise one error naming every problem."""
-    try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise HandoutsError(f"cannot be read ({err.strerror}).", path) from err
-    return parse_yaml(data, path)
+def read_yaml(path: Path, root: Path | None = None) -> Node | None:
+    """Read a YAML file as a tree of located text, or raise one error naming every problem.
+
+    ``root``: the project folder the file must be in, links resolved (see :mod:`handouts.safefile`).
+    """
+    from handouts.safefile import read_file
+
+    return parse_yaml(read_file(path, MAX_YAML_BYTES, root, what="YAML file"), path)
 
 
 # Characters YAML refuses (its reader's list) or reads as line breaks that no editor shows.
@@ -120,6 +122,8 @@ def parse_yaml(data: bytes, path: Path) -> Node | None:
                     number,
                 )
             )
+        elif first_invisible(line, allowed="\t"):  # bidi controls, zero-width and other invisible characters
+            problems.append(Problem(f"this line {invisible_problem(line, allowed=chr(9))}", path, number))
         elif "\t" in line[: len(line) - len(line.lstrip(" \t"))]:
             problems.append(Problem("this line is indented with a tab; YAML needs spaces here.", path, number))
     if problems:
