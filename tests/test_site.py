@@ -355,3 +355,23 @@ def test_the_build_says_where_the_catalogue_is(project, tmp_path, cli):
     assert result.exit_code == 0, result.output
     assert "index.html (see it with: handouts open)" in result.stdout
     assert result.stdout.count("wrote ") == 1
+
+
+def test_markup_in_the_brands_name_is_shown_as_text_on_every_page(project, tmp_path):
+    brand = project / "brands" / "clinique-demo" / "brand.yaml"
+    brand.write_text(brand.read_text().replace('name: "Clinique Peau Neuve"',
+                                               'name: "Peau <script>alert(1)</script> Neuve"'))
+    out = tmp_path / "out"
+    run_build(project, out, "fr", names=("redness",))
+    for path in (out / "index.html", out / "fr" / "redness.html"):
+        html = path.read_text(encoding="utf-8")
+        assert "<script>alert" not in html and "Peau &lt;script&gt;alert(1)&lt;/script&gt; Neuve" in html, path
+
+
+def test_a_right_to_left_language_gets_its_direction_on_the_web_page(project, cli):
+    """Arabic, started by a translator: the page says lang="ar" and dir="rtl" (no PDF needed)."""
+    assert cli("i18n", "init", "ar", cwd=project).exit_code == 0
+    plan = pipeline.prepare(project, ("ar",), ("redness",), large_print=False)
+    html = site.web_page(plan, plan.handouts[0], "ar", "logo.svg", ["fr"], lambda relpath: False)
+    assert Page(html).html_attrs["dir"] == "rtl" and Page(html).html_attrs["lang"].startswith("ar")
+    assert '<a href="../fr/redness.html" hreflang="fr" lang="fr">Français</a>' in html
