@@ -30,7 +30,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from handouts import catalogs, checks, config, content, limits, render
+from handouts import catalogs, checks, config, content, limits, render, site
 from handouts.errors import EXIT_ENVIRONMENT, EXIT_OUTPUT, EXIT_USAGE, HandoutsError, Problem, raise_if_any
 from handouts.pdf import Part
 from handouts.safefile import read_file
@@ -89,6 +89,9 @@ class Plan:
     warnings: list[Problem]
     allowed: tuple[Path, ...]  # the folders a sheet may load files from
     inputs: str = ""  # fingerprint of those folders' files and of this tool
+    brand: config.Brand | None = None
+    handouts: list[content.Handout] = field(default_factory=list)
+    translators: dict[str, catalogs.Translator] = field(default_factory=dict)
 
 
 @dataclass
@@ -106,6 +109,8 @@ class Outcome:
 class BuildResult:
     written: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
+    site: list[Path] = field(default_factory=list)  # web pages, thumbnails, catalogue written (handouts/site.py)
+    catalogue: Path | None = None  # the catalogue page for staff, dist/index.html
     warnings: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     jobs: int = 1
@@ -237,7 +242,7 @@ def prepare(
         for part in task.parts:
             digest.update(b"\0" + part.lang.encode() + b"\0" + part.html.encode())
         task.key = digest.hexdigest()
-    return Plan(project, tasks, warnings, allowed, base)
+    return Plan(project, tasks, warnings, allowed, base, brand, handouts, translators)
 
 
 _FONT_URL = re.compile(r"""url\(\s*["']?([^"')]+\.(?:ttf|otf|woff2?))["']?\s*\)""", re.I)
@@ -315,6 +320,8 @@ def tool_fingerprint() -> str:
     """
     digest = hashlib.sha256()
     for path in sorted(Path(__file__).parent.glob("*.py")):
+        if path.name == "site.py":  # the web pages' code does not shape a PDF
+            continue
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for package in ("weasyprint", "pydyf", "fonttools", "tinycss2", "tinyhtml5", "cssselect2", "pyphen",
                     "pillow", "jinja2", "babel"):
@@ -329,7 +336,7 @@ def fingerprint_inputs(folders: tuple[Path, ...]) -> str:
     """The tool, plus every file a sheet may load: stylesheets, fonts, the brand's logo."""
     digest = hashlib.sha256(tool_fingerprint().encode())
     for folder in folders:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not site.web_only(folder, p)):
             try:
                 data = read_file(path, MAX_INPUT_BYTES, folder)
             except HandoutsError:
@@ -527,7 +534,7 @@ def build(
     check_output_folder(out_dir, plan.project)
     result = BuildResult(warnings=plan.warnings)
     with output_lock(out_dir):
-        for folder in {out_dir, *(out_dir / t.edition.folder for t in plan.tasks)}:
+        for folder in {out_dir, *(out_dir / t.edition.folder for t in plan.tasks), *site.folders(out_dir, plan)}:
             if folder.is_dir():  # what a killed build left, even when there is nothing to render
                 clean_stale_temporaries(folder)
         cache = read_cache(out_dir)
@@ -554,17 +561,22 @@ def build(
                            f"in {time.perf_counter() - started:.1f} s; nothing was written.")
             raise err
         files = [(out_dir / o.relpath, o.pdf) for o in outcomes if o.pdf is not None]
-        if files:
-            # Pruned: entries of PDFs that are no longer there (a sheet removed, an edition deleted).
-            cache = {path: entry for path, entry in cache.items()
-                     if _CACHE_PATH.fullmatch(path) and (out_dir / path).is_file()}
-            for outcome in outcomes:
-                task = by_path[outcome.relpath]
-                cache[task.relpath] = {"key": task.key, "sha256": hashlib.sha256(outcome.pdf or b"").hexdigest()}
-            files.append((out_dir / CACHE_NAME, json.dumps({"version": 1, "outputs": cache}, indent=1,
-                                                          sort_keys=True).encode()))
-            publish(files)
-    result.written = [path for path, _ in files if path.name != CACHE_NAME]
+        # Pruned: entries of PDFs that are no longer there (a sheet removed, an edition deleted).
+        cache = {path: entry for path, entry in cache.items()
+                 if _CACHE_PATH.fullmatch(path) and (out_dir / path).is_file()}
+        for outcome in outcomes:
+            task = by_path[outcome.relpath]
+            cache[task.relpath] = {**cache.get(task.relpath, {}), "key": task.key,
+                                   "sha256": hashlib.sha256(outcome.pdf or b"").hexdigest()}
+        # The catalogue, the web pages and the thumbnails of new PDFs: published with the PDFs.
+        web_files = site.outputs(plan, out_dir, cache, dict(files))
+        cache_file = (out_dir / CACHE_NAME, json.dumps({"version": 1, "outputs": cache}, indent=1,
+                                                       sort_keys=True).encode())
+        if files or web_files or not site.same_bytes(*cache_file):
+            publish(files + web_files + [cache_file])
+    result.written = [path for path, _ in files]
+    result.site = [path for path, _ in web_files]
+    result.catalogue = out_dir / site.INDEX
     result.seconds = time.perf_counter() - started
     return result
 

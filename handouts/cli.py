@@ -119,6 +119,9 @@ def print_result(result) -> None:  # type: ignore[no-untyped-def]
         click.echo(f"warning: {format_problem(warning)}", err=True)
     for path in result.written:
         click.echo(f"wrote {shown(path)}")
+    if result.site and result.catalogue:
+        click.echo(f"Updated the catalogue of sheets and their web pages: {shown(result.catalogue)} "
+                   "(see it with: handouts open)")
     total = len(result.written) + len(result.unchanged)
     if not result.written:
         click.echo(f"Nothing to do: all {total} PDFs are up to date ({result.seconds:.2f} s). "
@@ -163,6 +166,29 @@ def list_command(root: Path) -> None:
         percent = 100 * done // total if total else 100
         click.echo(f"  {lang}  {percent}% translated ({done} of {total}, {fuzzy} fuzzy, "
                    f"{total - done - fuzzy} untranslated)  {catalog.path.relative_to(project.root)}")
+
+
+@main.command(name="open")
+@PROJECT_OPTION
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The folder the sheets were built into. Default: dist/ in the project.")
+def open_command(root: Path, out_dir: Path | None) -> None:
+    """Open the catalogue of every sheet (dist/index.html) in the web browser."""
+    import webbrowser
+
+    from handouts import config, site
+    from handouts.errors import EXIT_ENVIRONMENT, EXIT_USAGE, HandoutsError
+
+    folder = out_dir if out_dir is not None else config.load_project(root).root / "dist"
+    index = folder.resolve() / site.INDEX
+    if not index.is_file():
+        raise HandoutsError("there is no catalogue of sheets here yet; make it with: handouts build"
+                            + (f" --out {out_dir}" if out_dir is not None else ""), shown(index),
+                            exit_code=EXIT_USAGE)
+    click.echo(f"Opening {shown(index)} in your web browser.")
+    if not webbrowser.open(index.as_uri()):
+        raise HandoutsError(f"no web browser could be started; open this address in one: {index.as_uri()}",
+                            exit_code=EXIT_ENVIRONMENT)
 
 
 from handouts.cli_i18n import check, i18n  # noqa: E402  (commands defined in their own module)

@@ -85,6 +85,7 @@ class Brand:
     hours: tuple[Hours, ...]
     qr: str = ""  # an https address the sheet's QR code points to; empty: no QR code
     printed: tuple[tuple[str, str, int], ...] = ()  # (field, text as written, line) of what the sheet prints
+    site: str = ""  # where dist/ is published, ending in /: the QR code then opens the sheet's web page
 
 
 def load_project(root: Path) -> Project:
@@ -167,7 +168,7 @@ def load_brand(project: Project, name: str | None = None) -> Brand:
     if not isinstance(node, Mapping):
         raise HandoutsError("must hold the clinic's name, logo, colours, address, phone and website.", path, 1)
     problems = check_keys(
-        node, path, ("name", "logo", "colours", "address", "phone", "website"), ("hours", "qr")
+        node, path, ("name", "logo", "colours", "address", "phone", "website"), ("hours", "qr", "site")
     )
     values = _scalars(node, path, problems)
     for key in ("name", "address", "website"):
@@ -178,9 +179,10 @@ def load_brand(project: Project, name: str | None = None) -> Brand:
     primary, accent = _colours(node, path, problems)
     hours = _hours(node, path, problems)
     qr = _qr(values.get("qr"), path, problems)
+    site = _site(values.get("site"), path, problems)
     raise_if_any(problems)
-    printed = tuple((key, values[key][0], values[key][1]) for key in ("name", "address", "phone", "website", "qr")
-                    if key in values)
+    printed = tuple((key, values[key][0], values[key][1])
+                    for key in ("name", "address", "phone", "website", "qr", "site") if key in values)
     return Brand(
         printed=printed,
         folder=folder.resolve(),
@@ -193,6 +195,7 @@ def load_brand(project: Project, name: str | None = None) -> Brand:
         website=values["website"][0],
         hours=hours,
         qr=qr,
+        site=site,
     )
 
 
@@ -213,6 +216,23 @@ def _qr(value: tuple[str, int] | None, path: Path, problems: list[Problem]) -> s
             path, line))
         return ""
     return url
+
+
+MAX_SITE_URL = 70  # the sheet's own address (site + "fr/breakouts.html") is printed beside its QR code
+
+
+def _site(value: tuple[str, int] | None, path: Path, problems: list[Problem]) -> str:
+    """Where the dist/ folder is published: each sheet's QR code opens its web page there."""
+    if value is None or not value[0]:
+        return ""
+    url, line = value
+    if len(url) > MAX_SITE_URL or not _QR_URL.match(url):
+        problems.append(Problem(
+            f"site is {url[:80]!r}; write the full https address where the dist/ folder is published, "
+            f"without spaces, ? or # (under {MAX_SITE_URL} characters), for example "
+            "\"https://clinique.example/fiches/\".", path, line))
+        return ""
+    return url if url.endswith("/") else url + "/"
 
 
 def _logo(folder: Path, value: tuple[str, int] | None, path: Path, problems: list[Problem]) -> Path | None:

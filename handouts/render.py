@@ -72,6 +72,23 @@ def environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
+WEB_FOLDER = "web"  # templates/web/: the web version's base.html and stylesheet (handouts/site.py)
+
+
+@lru_cache(maxsize=8)
+def web_environment(templates_dir: Path) -> jinja2.Environment:
+    """The same templates, with templates/web/ looked up first: its base.html is the web page's."""
+    env = environment(templates_dir).overlay(
+        loader=jinja2.FileSystemLoader([templates_dir / WEB_FOLDER, templates_dir])
+    )
+    return env
+
+
+def sheet_address(site: str, lang: str, name: str) -> str:
+    """Where a sheet's web version is, relative to the published dist/ folder (or under ``site``)."""
+    return f"{site}{lang}/{name}.html"
+
+
 def gettext_functions(translator: Translator) -> dict[str, Callable[..., Markup]]:
     """gettext, ngettext, pgettext and _ for one language, returning escaped text."""
     plural = _plural_function(translator)
@@ -143,15 +160,19 @@ def render_html(
     paper: str | None = None,
     large_print: bool = False,
     created: str = "",
+    web: dict[str, Any] | None = None,
 ) -> str:
     """The HTML of one sheet in one language; ``handout`` is already translated.
 
     ``created`` is an ISO date-time for the PDF's creation date (from SOURCE_DATE_EPOCH);
-    empty, the PDF carries no date, so the same inputs give the same bytes.
+    empty, the PDF carries no date, so the same inputs give the same bytes. ``web``: the
+    sheet's web version instead (handouts/site.py), with these values over the print ones.
     """
-    env = environment(project.templates_dir)
+    env = web_environment(project.templates_dir) if web is not None else environment(project.templates_dir)
     template = env.get_template(SHEET_TEMPLATE)
     lang = translator.lang
+    # With the brand's site: the sheet's own web page, in this language; otherwise the clinic's page.
+    qr_url = sheet_address(brand.site, lang, handout.name) if brand.site else brand.qr
     handout = handout.map_texts(lambda t: replace(t, text=typography.apply(t.text, lang)))
     context = {
         **gettext_functions(translator),
@@ -169,9 +190,10 @@ def render_html(
         else "",
         "paper": "A4" if (paper or project.paper) == "a4" else "letter",
         "large_print": large_print,
-        "qr_svg": qr_svg(brand.qr) if brand.qr else "",
-        "qr_label": brand.qr.removeprefix("https://").rstrip("/"),
+        "qr_svg": qr_svg(qr_url) if qr_url else "",
+        "qr_label": qr_url.removeprefix("https://").rstrip("/"),
         "created": created,
+        **(web or {}),
     }
     try:
         return template.render(context)

@@ -104,7 +104,7 @@ def test_bad_content_names_file_and_line_and_writes_nothing(cli, project, tmp_pa
     assert "put the text in double quotes" in result.stderr
     assert "Traceback" not in result.output
     assert (out / "en" / "dryness.pdf").read_bytes() == before
-    assert sorted(p.name for p in (out / "en").iterdir()) == ["dryness.pdf"]
+    assert sorted(p.name for p in (out / "en").iterdir()) == ["dryness.html", "dryness.pdf"]  # and its web page
 
 
 def test_a_translators_saved_edit_shows_in_the_next_build(cli, project, tmp_path):
