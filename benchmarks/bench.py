@@ -3,7 +3,7 @@
 
 Run from the project folder, after the README's install:
 
-    .venv/bin/python benchmarks/bench.py            # full run, about 6 minutes on 2 idle cores
+    .venv/bin/python benchmarks/bench.py            # full run, about 6-7 minutes on 2 idle cores
     .venv/bin/python benchmarks/bench.py --quick    # shorter run, under 3 minutes
     .venv/bin/python benchmarks/bench.py --sheets 2000
 
