@@ -59,10 +59,10 @@ def test_english_sheets_are_in_english(built):
 
 
 def test_every_font_is_the_committed_family_and_embedded(built):
-    """Only the @font-face family of fonts/ (named "Handouts Sans"), never a system fallback."""
+    """Only the @font-face families of fonts/ (one per script), never a system fallback."""
     for pdf in built.glob("*/*.pdf"):
         fonts = pdf_fonts(pdf)
-        assert fonts and all(re.fullmatch(r"/[A-Z]{6}\+Handouts-Sans(-Bold)?", name) and embedded
+        assert fonts and all(re.fullmatch(r"/[A-Z]{6}\+Handouts-(Latin|Arabic|Chinese)(-Bold)?", name) and embedded
                              for name, embedded in fonts), (pdf, fonts)
 
 

@@ -468,7 +468,7 @@ def bold_is_text(fonts: Path) -> None:  # saved from a web page instead of downl
     (fonts / "Lato-Bold.ttf").write_text("<html>404 Not Found</html>")
 
 
-MISSING_BOLD = "print.css:12: the font file ../../fonts/Lato-Bold.ttf named here is missing"
+MISSING_BOLD = "fonts.css:16: the font file ../../fonts/Lato-Bold.ttf named here is missing"
 DAMAGED_BOLD = "Lato-Bold.ttf: is not a usable font file"
 
 
@@ -476,8 +476,8 @@ DAMAGED_BOLD = "Lato-Bold.ttf: is not a usable font file"
     ("damage", "said"),
     [
         (remove_bold, MISSING_BOLD),
-        (remove_all_fonts, "print.css:6: the font file ../../fonts/Lato-Regular.ttf named here is missing"),
-        (remove_fonts_folder, "print.css:6: the font file ../../fonts/Lato-Regular.ttf named here is missing"),
+        (remove_all_fonts, "fonts.css:10: the font file ../../fonts/Lato-Regular.ttf named here is missing"),
+        (remove_fonts_folder, "fonts.css:10: the font file ../../fonts/Lato-Regular.ttf named here is missing"),
         (truncate_bold, DAMAGED_BOLD),
         (bold_is_text, DAMAGED_BOLD),
     ],

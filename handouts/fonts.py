@@ -1,0 +1,64 @@
+"""Which characters the sheets can print: the fonts the stylesheet declares, not whatever is in fonts/.
+
+The stylesheet (``templates/css/fonts.css``) gives each script's font its own family and
+``print.css`` lists those families, so a character is drawn by the first declared font
+that has it. A font file dropped into ``fonts/`` but not declared is never used by
+WeasyPrint, so it must not make the glyph check pass either. This module needs only
+fontTools: ``handouts check`` runs the same glyph check as the build without WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from pathlib import Path
+
+from handouts import limits
+from handouts.errors import EXIT_ENVIRONMENT, HandoutsError
+
+_FONT_URL = re.compile(r"""url\(\s*["']?([^"')]+\.(?:ttf|otf|woff2?))["']?\s*\)""", re.I)
+_TAG = re.compile(r"<(style|title|script)\b.*?</\1>|<[^>]*>", re.S | re.I)
+# Characters that steer the text but are never drawn (WeasyPrint and Pango handle them).
+NOT_DRAWN = frozenset({0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0xFEFF})
+
+
+def declared_fonts(templates_dir: Path) -> list[Path]:
+    """The font files the stylesheets under ``templates_dir`` name, in the order they are named."""
+    found: list[Path] = []
+    for sheet in sorted(templates_dir.rglob("*.css")):
+        text = sheet.read_text(encoding="utf-8", errors="replace")
+        for url in _FONT_URL.findall(text):
+            font = (sheet.parent / url).resolve()
+            if font not in found:
+                found.append(font)
+    return found
+
+
+def code_points(templates_dir: Path, fonts_dir: Path | None = None) -> frozenset[int]:
+    """Every character the declared fonts can draw (the union: the families are all listed).
+
+    ``fonts_dir`` is only used to name the folder when no stylesheet declares any font.
+    """
+    fonts = [font for font in declared_fonts(templates_dir) if font.is_file()]
+    if not fonts:
+        raise HandoutsError("no font files (.ttf or .otf) found.", fonts_dir or templates_dir,
+                            exit_code=EXIT_ENVIRONMENT)
+    points: set[int] = set()
+    for font in fonts:
+        points |= limits.font_code_points(font)
+    return frozenset(points)
+
+
+def visible_text(html: str) -> str:
+    return html_lib.unescape(_TAG.sub(" ", html))
+
+
+def missing(text: str, points: frozenset[int]) -> list[str]:
+    """The characters of ``text`` (plain text or HTML) that no declared font can draw, sorted."""
+    if "<" in text:
+        text = visible_text(text)
+    return sorted({c for c in text if ord(c) not in points and not c.isspace() and ord(c) not in NOT_DRAWN})
+
+
+def describe(chars: list[str]) -> str:
+    return " ".join(f"'{c}' (U+{ord(c):04X})" for c in chars[:8])

@@ -1,0 +1,123 @@
+"""Every script prints with the project's own fonts: Latin (with Vietnamese), Arabic, Chinese.
+
+Read back from real PDFs with pikepdf: the fonts embedded, and that the bytes do not depend
+on the fonts the machine has installed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from handouts import fonts
+from handouts.errors import HandoutsError
+from handouts.pdf import PdfRenderer
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+
+MIXED = (
+    '<html lang="en"><head><style>:root {{ --primary: #1d4e89; --accent: #2a7f62; }}</style></head><body>'
+    "<h1>Heading, bold</h1><p>Plain Latin, French: « Ça va ? »</p>"
+    '<p lang="vi">Tiếng Việt: người được chăm sóc</p>'
+    '<h2 lang="ar" dir="rtl">اتصل بالعيادة</h2><p lang="ar" dir="rtl">احمرار الجلد أمر طبيعي؟</p>'
+    '<h2 lang="zh-Hans">治疗后护理</h2><p lang="zh-Hans">如果您呼吸困难，请立即拨打电话。</p>'
+    "{extra}</body></html>"
+)
+
+
+@pytest.fixture(scope="module")
+def renderer() -> PdfRenderer:
+    return PdfRenderer(TEMPLATES, allowed=(TEMPLATES, ROOT / "fonts"), fonts_dir=ROOT / "fonts")
+
+
+@pytest.fixture(scope="module")
+def mixed_pdf(renderer, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("scripts") / "mixed.pdf"
+    path.write_bytes(renderer.render(MIXED.format(extra=""), "mixed").pdf)
+    return path
+
+
+def embedded_fonts(path: Path) -> dict[str, bool]:
+    """Base font name -> whether its file is embedded, for every font of every page."""
+    found = {}
+    with pikepdf.open(path) as pdf:
+        for page in pdf.pages:
+            for font in page.Resources.Font.values():
+                descendants = font.get("/DescendantFonts")
+                descriptor = (descendants[0] if descendants else font).FontDescriptor
+                embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+                found[str(font.BaseFont)] = embedded
+    return found
+
+
+def test_each_script_uses_its_own_family_regular_and_bold(mixed_pdf):
+    names = {re.sub(r"^/[A-Z]{6}\+", "", name) for name in embedded_fonts(mixed_pdf)}
+    assert names == {"Handouts-Latin", "Handouts-Latin-Bold", "Handouts-Arabic", "Handouts-Arabic-Bold",
+                     "Handouts-Chinese", "Handouts-Chinese-Bold"}
+
+
+def test_every_font_is_embedded_and_one_of_the_projects(mixed_pdf):
+    found = embedded_fonts(mixed_pdf)
+    assert found and all(found.values()), found
+    assert all(re.fullmatch(r"/[A-Z]{6}\+Handouts-(Latin|Arabic|Chinese)(-Bold)?", n) for n in found), found
+
+
+def test_the_text_of_every_script_reads_back(mixed_pdf):
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(mixed_pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    for words in ("Tiếng Việt: người được chăm sóc", "治疗后护理", "如果您呼吸困难", "اتصل بالعيادة"):
+        assert words in text
+
+
+def test_the_pdf_does_not_depend_on_the_fonts_the_machine_has(mixed_pdf, tmp_path):
+    """The same page rendered where fontconfig knows no system font at all gives the same bytes."""
+    config = tmp_path / "fonts.conf"
+    cache = tmp_path / "cache"
+    config.write_text(f'<?xml version="1.0"?><fontconfig><cachedir>{cache}</cachedir></fontconfig>')
+    script = (
+        "import sys; from pathlib import Path; from handouts.pdf import PdfRenderer; "
+        "import tests.test_scripts as t; "
+        "r = PdfRenderer(t.TEMPLATES, allowed=(t.TEMPLATES, t.ROOT / 'fonts'), fonts_dir=t.ROOT / 'fonts'); "
+        "sys.stdout.buffer.write(r.render(t.MIXED.format(extra=''), 'mixed').pdf)"
+    )
+    env = {**os.environ, "FONTCONFIG_FILE": str(config), "XDG_CACHE_HOME": str(cache)}
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, env=env, cwd=ROOT, check=True)
+    assert run.stdout == mixed_pdf.read_bytes()
+
+
+def test_a_font_in_the_folder_but_not_declared_does_not_pass_the_glyph_check(tmp_path):
+    """WeasyPrint never uses an undeclared file, so the check must not count its characters."""
+    templates, folder = tmp_path / "templates", tmp_path / "fonts"
+    shutil.copytree(TEMPLATES / "css", templates / "css")
+    folder.mkdir()
+    for name in ("Lato-Regular.ttf", "Lato-Bold.ttf"):
+        shutil.copy(ROOT / "fonts" / name, folder / name)
+    shutil.copy(ROOT / "fonts" / "NotoSansArabic-Regular.ttf", folder / "Dropped-In.ttf")
+    css = templates / "css" / "fonts.css"
+    css.write_text(css.read_text().split("/* Arabic")[0])  # only Lato declared
+    points = fonts.code_points(templates, folder)
+    assert fonts.missing("<p>اتصل</p>", points) == ["ا", "ت", "ص", "ل"]
+    renderer = PdfRenderer(templates, allowed=(templates, folder), fonts_dir=folder)
+    with pytest.raises(HandoutsError, match=r"no glyph for .*'ا' \(U\+0627\)"):
+        renderer.render(MIXED.format(extra=""), "redness (ar)")
+
+
+def test_the_fonts_cover_the_characters_of_each_language():
+    points = fonts.code_points(TEMPLATES)
+    samples = {
+        "vi": "Đừng gãi. Bôi kem dưỡng ẩm, tránh ánh nắng mặt trời. Ưu tiên",
+        "es": "¿Cuánto dura? ¡Llame a la clínica! Señal, pequeño",
+        "ht": "Rele klinik la si ou gen lafyèv. Pa grate po ou. Pwoteksyon solèy",
+        "ar": "إذا كان لديك صعوبة في التنفس، اتصل بالرقم ٩١١ الآن؛ هل هذا طبيعي؟ « »",
+        "zh": "治疗后的护理：如果出现发烧、发冷，请立即致电诊所！为什么？“保湿”（每天两次）",
+    }
+    for lang, text in samples.items():
+        assert fonts.missing(text, points) == [], lang
