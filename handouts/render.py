@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 from handouts import checks, typography
 from handouts.catalogs import Translator, parse_plural_forms
 from handouts.config import Brand, Hours, Project
-from handouts.content import SECTIONS, Handout
+from handouts.content import SECTIONS, Handout, Text
 from handouts.errors import HandoutsError
 
 SHEET_TEMPLATE = "handout.html"
@@ -42,8 +42,13 @@ def environment(templates_dir: Path) -> jinja2.Environment:
 
 
 def gettext_functions(translator: Translator) -> dict[str, Callable[..., Markup]]:
-    """gettext, ngettext, pgettext and _ for one language, returning escaped text."""
+    """gettext, ngettext, pgettext and _ for one language, returning escaped text.
+
+    In a page of another language, English printed for a message not yet translated
+    carries its own language and direction, so it is read (and punctuated) as English.
+    """
     plural = _plural_function(translator)
+    fallback_english = translator.catalog is not None
 
     def lookup(msgid: str, msgctxt: str | None, variables: dict[str, Any], n: int | None = None,
                msgid_plural: str | None = None) -> Markup:
@@ -64,6 +69,8 @@ def gettext_functions(translator: Translator) -> dict[str, Callable[..., Markup]
             )
         text = typography.apply(text, translator.lang)
         try:
+            if entry is None and fallback_english:
+                return english_run(Markup(escape(text)) % variables)
             return Markup(escape(text)) % variables
         except (KeyError, ValueError, TypeError) as err:
             if entry is None:
@@ -95,6 +102,27 @@ def gettext_functions(translator: Translator) -> dict[str, Callable[..., Markup]
             "npgettext": npgettext}
 
 
+def english_run(text: str) -> Markup:
+    """English text inside a page of another language: its own language and direction."""
+    return Markup('<span lang="en" dir="ltr">%s</span>') % text
+
+
+def isolate(text: str, direction: str = "ltr") -> Markup:
+    """A run (a phone number, an address, a time) that reads in its own direction whatever
+    surrounds it: 514-555-0142 stays in that order in an Arabic sentence."""
+    return Markup('<bdi dir="%s">%s</bdi>') % (direction, text)
+
+
+def text_direction(locale: Locale) -> str:
+    """'rtl' for a language written right to left (Arabic, Hebrew, Persian, Urdu), else 'ltr'."""
+    return "rtl" if locale.character_order == "right-to-left" else "ltr"
+
+
+def html_language(locale: Locale) -> str:
+    """The BCP 47 tag of a locale for <html lang>: fr-CA, ar, zh-Hans, pt-BR."""
+    return "-".join(part for part in (locale.language, locale.script, locale.territory) if part)
+
+
 def _plural_function(translator: Translator) -> Callable[[int | None], int]:
     if translator.catalog is None:
         return lambda n: 0 if n == 1 else 1
@@ -121,31 +149,49 @@ def render_html(
     env = environment(project.templates_dir)
     template = env.get_template(SHEET_TEMPLATE)
     lang = translator.lang
-    handout = handout.map_texts(lambda t: replace(t, text=typography.apply(t.text, lang)))
+    direction = text_direction(locale)
+    english = english_texts(translator)
+
+    def prepare(text: Text) -> Text:
+        printed = typography.apply(text.text, lang)
+        # not the title: it is also the document's <title>, which holds no markup
+        return replace(text, text=english_run(printed) if text.text in english and text is not handout.title
+                       else printed)
+
+    handout = handout.map_texts(prepare)
     context = {
         **gettext_functions(translator),
         "lang": lang,
-        "html_lang": f"{locale.language}-{locale.territory}" if locale.territory else locale.language,
+        "html_lang": html_language(locale),
+        "dir": direction,
         "handout": handout,
         "sections": {key: handout.sections[key] for key in SECTIONS},
         "brand": brand,
         "logo_url": brand.logo.as_uri(),
-        "phone": format_phone(brand.phone, lang),
-        "hours": [format_hours(h, locale) for h in brand.hours],
-        "website": brand.website.removeprefix("https://").removeprefix("http://").rstrip("/"),
+        "phone": isolate(format_phone(brand.phone, lang)),
+        "hours": [{key: isolate(value, direction) if value else value for key, value in format_hours(h, locale).items()}
+                  for h in brand.hours],
+        "website": isolate(brand.website.removeprefix("https://").removeprefix("http://").rstrip("/")),
         "reviewed_on": format_long_date(handout.review.reviewed_on, locale)
         if handout.review.reviewed_on
         else "",
         "paper": "A4" if (paper or project.paper) == "a4" else "letter",
         "large_print": large_print,
         "qr_svg": qr_svg(brand.qr) if brand.qr else "",
-        "qr_label": brand.qr.removeprefix("https://").rstrip("/"),
+        "qr_label": isolate(brand.qr.removeprefix("https://").rstrip("/")),
         "created": created,
     }
     try:
         return template.render(context)
     except jinja2.TemplateSyntaxError as err:
         raise HandoutsError(f"template error: {err.message}", Path(err.filename or SHEET_TEMPLATE), err.lineno) from err
+
+
+def english_texts(translator: Translator) -> set[str]:
+    """The content texts printed in English in a page of another language (not translated, or fuzzy)."""
+    if translator.catalog is None:
+        return set()
+    return {msgid for context, msgid in translator.missing | translator.fuzzy if context is None}
 
 
 def qr_svg(url: str) -> Markup:

@@ -121,3 +121,131 @@ def test_the_fonts_cover_the_characters_of_each_language():
     }
     for lang, text in samples.items():
         assert fonts.missing(text, points) == [], lang
+
+
+# ---------------------------------------------------------------- right to left
+
+ARABIC = {  # a few messages translated; the rest prints in English, as while a translator works
+    "Call the clinic at %(phone)s if:": "اتصل بالعيادة على الرقم %(phone)s إذا:",
+    "What to do": "ما يجب فعله",
+    "What to avoid": "ما يجب تجنبه",
+    "Get help right away if you have:": "اطلب المساعدة فورًا إذا كانت لديك هذه العلامات:",
+}
+
+
+def copy_project(target: Path) -> Path:
+    for part in ("handouts.yaml", "content", "locales", "templates", "fonts", "brands"):
+        source = ROOT / part
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, target / part)
+    return target
+
+
+def set_translations(po: Path, translations: dict[str, str]) -> None:
+    """Translate some messages, the way a translator's tool saves them (Babel's writer)."""
+    from babel.messages.pofile import read_po, write_po
+
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    for msgid, msgstr in translations.items():
+        message = catalog[msgid]
+        message.string = msgstr
+        message.flags.discard("fuzzy")
+    with po.open("wb") as handle:
+        write_po(handle, catalog, width=79)
+
+
+@pytest.fixture(scope="module")
+def arabic(tmp_path_factory) -> Path:
+    """The redness sheet in Arabic (partly translated), built once through the command line."""
+    from click.testing import CliRunner
+
+    from handouts.cli import main
+
+    project = copy_project(tmp_path_factory.mktemp("arabic"))
+    po = project / "locales" / "ar" / "LC_MESSAGES" / "messages.po"
+    runner = CliRunner()
+    if not po.exists():
+        result = runner.invoke(main, ["i18n", "init", "ar", "--project", str(project)], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    set_translations(po, ARABIC)
+    out = project / "dist"
+    result = runner.invoke(main, ["build", "--project", str(project), "--lang", "ar", "--no-large-print",
+                                  "--out", str(out), "redness"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return out / "ar" / "redness.pdf"
+
+
+def text_runs(path: Path) -> list[tuple[float, float, str]]:
+    """(x, y, text) of every run of glyphs drawn on the first page, as the PDF places them."""
+    import pypdf
+
+    runs = []
+
+    def visit(text, cm, tm, font, size):  # noqa: ANN001 - pypdf's visitor signature
+        if text.strip():
+            runs.append((tm[4], tm[5], text))
+
+    pypdf.PdfReader(path).pages[0].extract_text(visitor_text=visit)
+    return runs
+
+
+def pdftotext(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_an_arabic_page_is_right_to_left_and_a_french_one_is_not():
+    from handouts import render
+    from handouts.catalogs import locale_for
+
+    assert render.text_direction(locale_for("ar")) == "rtl"
+    assert render.text_direction(locale_for("fr")) == "ltr"
+    assert render.html_language(locale_for("fr")) == "fr-CA"
+
+
+def test_the_phone_number_reads_in_order_left_to_right_in_arabic(arabic):
+    text = pdftotext(arabic)
+    assert "514-555-0142" in text and "0142-555-514" not in text
+    runs = text_runs(arabic)
+    number = [r for r in runs if "0142" in r[2]]
+    assert [r[2].strip() for r in number] == ["514-555-0142"], number  # one run, digits in order
+    x, y, _ = number[0]
+    sentence = [r for r in runs if "اتصل بالعيادة على الرقم" in r[2] and abs(r[1] - y) < 1]
+    # Right to left: the sentence starts on the right, the number comes after it, to its left.
+    assert sentence and sentence[0][0] > x
+
+
+def test_the_columns_mirror_in_arabic(arabic):
+    runs = text_runs(arabic)
+    do = next(r for r in runs if "ما يجب فعله" in r[2])
+    avoid = next(r for r in runs if "ما يجب تجنبه" in r[2])
+    assert do[0] > avoid[0] and abs(do[1] - avoid[1]) < 1  # "What to do" is the right-hand column
+
+
+def test_english_fallback_in_an_arabic_page_keeps_its_full_stop_at_the_end(arabic):
+    lines = [" ".join(line.split()) for line in pdftotext(arabic).splitlines()]
+    assert "Fever or chills." in lines
+    assert not any(re.match(r"\.\w", line) for line in lines)  # not ".Fever or chills"
+
+
+def test_numbers_and_addresses_are_isolated_in_the_html(tmp_path):
+    """811, 911, the phone number and the web address are each a left-to-right run of their own,
+    and English fallback text says it is English."""
+    from handouts import build
+
+    project = copy_project(tmp_path)
+    from click.testing import CliRunner
+
+    from handouts.cli import main
+
+    po = project / "locales" / "ar" / "LC_MESSAGES" / "messages.po"
+    if not po.exists():
+        CliRunner().invoke(main, ["i18n", "init", "ar", "--project", str(project)], catch_exceptions=False)
+    plan = build.prepare(project, ("ar",), ("redness",), large_print=False)
+    html = plan.tasks[0].parts[0].html
+    assert '<html lang="ar" dir="rtl">' in html
+    assert '<bdi dir="ltr">514-555-0142</bdi>' in html
+    assert '<bdi dir="ltr" lang="fr"><b class="number">Info-Santé 811</b></bdi>' in html
+    assert '<bdi dir="ltr"><b class="number">911</b></bdi>' in html
+    assert '<bdi dir="ltr">peauneuve.example</bdi>' in html
+    assert '<span lang="en" dir="ltr">Fever or chills.</span>' in html
