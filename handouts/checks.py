@@ -42,8 +42,10 @@ _URL = re.compile(r"(?:https?://|www\.|file:)\S*", re.IGNORECASE)
 _SPACES = "[ \u00a0\u202f\t]"
 _DOUBLE_SPACE = re.compile(f"{_SPACES}{{2,}}")
 # What may close a sentence after its punctuation: quotes and brackets.
-_CLOSERS = "\"'»«”“’)]} \u00a0\u202f\t\n"
-_ENDINGS = {".": ".", "!": "!", "?": "?", ":": ":", ";": ";", "…": "…", "¡": "!", "¿": "?"}
+_CLOSERS = "\"'»«”“’)]} \u00a0\u202f\t\n」』）】"
+_ENDINGS = {".": ".", "!": "!", "?": "?", ":": ":", ";": ";", "…": "…", "¡": "!", "¿": "?",
+            **{mark: meaning for marks, meaning in (("。．", "."), ("！", "!"), ("？؟", "?"), ("：", ":"),
+                                                   ("；؛", ";"), ("۔", ".")) for mark in marks}}
 
 # A number with a unit that must keep its unit: English unit -> accepted forms in the translation.
 # The number itself is checked for every language; the unit only where we know its translation.

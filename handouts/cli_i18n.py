@@ -130,7 +130,7 @@ def check(root: Path) -> None:
 
 def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
     """(errors, warnings, what was checked) for the whole project, without rendering anything."""
-    from handouts import catalogs, checks, config, content
+    from handouts import catalogs, checks, config, content, langreview
     from handouts import i18n as workflow
     from handouts.errors import EXIT_USAGE
 
@@ -168,6 +168,15 @@ def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
             continue
         for finding in checks.check_catalog(catalog, template):
             (errors if finding.is_error else warnings).append(finding)
+        review = collect(lambda lang=lang: langreview.load(project.locales_dir, lang))
+        if review is not None and not review.reviewed:
+            warnings.append(Problem(
+                f"the {lang!r} translation has not been reviewed by a qualified translator yet: its sheets print "
+                "\"translation not yet reviewed\" and --release refuses them. After the review, fill in this file "
+                "(status: \"reviewed\", reviewed_by, reviewed_on, text).", review.path))
+
+    if handouts is not None and templates_ok and langs:
+        errors.extend(_glyph_problems(project, langs))
 
     if template is not None and handouts is not None and templates_ok:
         current = collect(lambda: workflow.extract_catalog(project.root))
@@ -182,6 +191,22 @@ def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
     counted = (f"{len(handouts) if handouts is not None else '?'} sheets, "
                f"{len(langs)} catalog{'s' if len(langs) != 1 else ''}, templates")
     return errors, warnings, counted
+
+
+def _glyph_problems(project, langs: list[str]) -> list[Problem]:
+    """The characters the build would find no font for, per language, with their source."""
+    from handouts import build, fonts
+
+    found: list[Problem] = []
+    for lang in langs:
+        try:
+            problems = build.prepare(project.root, (lang,), large_print=False).failed.get(lang, [])
+        except HandoutsError as err:  # the language failed (or the brand, content or catalog: reported above)
+            problems = err.problems
+        for problem in problems:
+            if fonts.NO_FONT in problem.message and problem not in found:
+                found.append(problem)
+    return found
 
 
 def _check_templates(templates_dir: Path, errors: list[Problem]) -> bool:

@@ -62,3 +62,38 @@ def missing(text: str, points: frozenset[int]) -> list[str]:
 
 def describe(chars: list[str]) -> str:
     return " ".join(f"'{c}' (U+{ord(c):04X})" for c in chars[:8])
+
+
+NO_FONT = "no font declared in templates/css/fonts.css can print"
+Source = tuple[str, "Path | None", "int | None", str]  # (what it is, file, line, its text)
+
+
+def glyph_problems(html: str, points: frozenset[int], sources: list[Source], label: str) -> list:
+    """The characters of a page no declared font has, each blamed on where it comes from.
+
+    ``sources`` are the texts the page is made of that someone can fix: a catalog's
+    translations (file and line), or the locale data Babel formats dates and times with.
+    A character found in none of them is reported for the page as a whole.
+    """
+    from handouts.errors import Problem
+
+    chars = missing(html, points)
+    if not chars:
+        return []
+    left = set(chars)
+    problems = []
+    for what, path, line, text in sources:
+        found = sorted(left & set(text))
+        if not found:
+            continue
+        problems.append(Problem(
+            f"{what} uses {describe(found)}, which {NO_FONT}; "
+            + ("change the translation." if path is not None else
+               "translate the message that replaces it in the catalog, or add a font for it (fonts/README.md)."),
+            path, line))
+    unexplained = [c for c in chars if not any(c in text for _, _, _, text in sources)]
+    if unexplained:
+        problems.append(Problem(
+            f"{label}: {describe(unexplained)} in this sheet, which {NO_FONT}; "
+            "replace the character, or add a font that has it to fonts/ and declare it there."))
+    return problems

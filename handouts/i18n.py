@@ -25,7 +25,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po as babel_read_po
 from babel.messages.pofile import write_po as babel_write_po
 
-from handouts import catalogs
+from handouts import catalogs, langreview
 from handouts.catalogs import SOURCE_LANGUAGE, Catalog, Entry
 from handouts.errors import EXIT_USAGE, HandoutsError, Problem, raise_if_any
 from handouts.yamlfile import decode_text
@@ -51,7 +51,8 @@ silent = "false"
 newstyle_gettext = "true"
 """
 
-_LANG = re.compile(r"^[a-z]{2,3}$")
+# ll, ll_CC, ll_Script, ll_Script_CC: as msginit and Weblate name catalogs (pt_BR, zh_Hans)
+_LANG = re.compile(r"^[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?$")
 _SHEET_COMMENT = re.compile(r"^Sheet '[^']+': .*")
 
 
@@ -252,7 +253,8 @@ def init(locales_dir: Path, lang: str) -> Path:
                             "so it needs no catalog.", exit_code=EXIT_USAGE)
     if not _LANG.match(lang):
         raise HandoutsError(f"{lang!r} is not a language code; use a two- or three-letter code in "
-                            "lower case such as 'es', 'pt' or 'ht'.", exit_code=EXIT_USAGE)
+                            "lower case such as 'es', 'pt' or 'ht', with a region or a script if needed, "
+                            "joined by '_': 'pt_BR', 'zh_Hans'.", exit_code=EXIT_USAGE)
     try:
         locale = Locale.parse(lang)
     except (UnknownLocaleError, ValueError) as err:
@@ -273,6 +275,7 @@ def init(locales_dir: Path, lang: str) -> Path:
     catalogs.parse_po(data, path, lang)  # what we write must pass our own reader
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_atomically(path, data)
+    langreview.write_template(locales_dir, lang)
     return path
 
 

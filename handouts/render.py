@@ -140,6 +140,7 @@ def render_html(
     paper: str | None = None,
     large_print: bool = False,
     created: str = "",
+    translation_reviewed: bool = True,
 ) -> str:
     """The HTML of one sheet in one language; ``handout`` is already translated.
 
@@ -169,7 +170,8 @@ def render_html(
         "brand": brand,
         "logo_url": brand.logo.as_uri(),
         "phone": isolate(format_phone(brand.phone, lang)),
-        "hours": [{key: isolate(value, direction) if value else value for key, value in format_hours(h, locale).items()}
+        "hours": [{key: isolate(value, direction) if value else value
+                   for key, value in format_hours(h, locale, translator).items()}
                   for h in brand.hours],
         "website": isolate(brand.website.removeprefix("https://").removeprefix("http://").rstrip("/")),
         "reviewed_on": format_long_date(handout.review.reviewed_on, locale)
@@ -180,6 +182,7 @@ def render_html(
         "qr_svg": qr_svg(brand.qr) if brand.qr else "",
         "qr_label": isolate(brand.qr.removeprefix("https://").rstrip("/")),
         "created": created,
+        "translation_unreviewed": not translation_reviewed,
     }
     try:
         return template.render(context)
@@ -212,19 +215,55 @@ def format_phone(digits: str, lang: str) -> str:
 
 
 def format_time_of_day(value: time, locale: Locale) -> str:
+    """A time in the locale's own clock: 9 h (Quebec French), 9 AM (English), 09:00, 9:00 ص."""
     if locale.language == "fr":  # OQLF: 9 h, 18 h 30
         return f"{value.hour}\u00a0h" + (f"\u00a0{value.minute:02d}" if value.minute else "")
-    return format_time(value, "h:mm a" if value.minute else "h a", locale=locale)
+    if locale.language == "en":
+        return format_time(value, "h:mm a" if value.minute else "h a", locale=locale)
+    return format_time(value, "short", locale=locale)  # CLDR's pattern: 24-hour where the language uses it
 
 
-def format_hours(hours: Hours, locale: Locale) -> dict[str, str]:
-    names = get_day_names("wide", locale=locale)
+ENGLISH_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DAY_CONTEXTS = {"first": "opening hours: first day of a range", "last": "opening hours: last day of a range",
+                "one": "opening hours: one day"}  # as in templates/partials/day-names.html
+
+
+def day_name(day: int, role: str, locale: Locale, translator: Translator | None = None) -> str:
+    """The catalog's name for a day in its place in the phrase; CLDR's where it has none.
+
+    The catalog wins: a language can write the day in the case its phrase needs, and CLDR's
+    data is wrong for some languages (its Haitian Creole day names are French)."""
+    if translator is not None and translator.catalog is not None:
+        entry = translator.catalog.get(ENGLISH_DAYS[day], DAY_CONTEXTS[role])
+        if entry is not None and entry.translated:
+            return entry.msgstr
+    return get_day_names("wide", locale=locale)[day]
+
+
+def format_hours(hours: Hours, locale: Locale, translator: Translator | None = None) -> dict[str, str]:
+    single = hours.last_day == hours.first_day
     return {
-        "first": names[hours.first_day],
-        "last": names[hours.last_day] if hours.last_day != hours.first_day else "",
+        "first": day_name(hours.first_day, "one" if single else "first", locale, translator),
+        "last": day_name(hours.last_day, "last", locale, translator) if not single else "",
         "opens": format_time_of_day(hours.opens, locale),
         "closes": format_time_of_day(hours.closes, locale),
     }
+
+
+def locale_data(locale: Locale, brand: Brand, handouts: list[Handout]) -> list[tuple[str, str]]:
+    """(what, text) of every piece of Babel's locale data a page prints: for the glyph check,
+    which must name the source of a character no font has."""
+    found = []
+    for hours in brand.hours:
+        formatted = format_hours(hours, locale)
+        found.append(("the day names of the opening hours", f"{formatted['first']} {formatted['last']}"))
+        found.append(("the time of day of the opening hours (its clock and AM/PM words)",
+                      f"{formatted['opens']} {formatted['closes']}"))
+    for handout in handouts:
+        if handout.review.reviewed_on:
+            found.append(("the long date of the review (month names)",
+                          format_long_date(handout.review.reviewed_on, locale)))
+    return found
 
 
 def format_long_date(value: date, locale: Locale) -> str:

@@ -83,7 +83,7 @@ def test_build_one_language_and_named_sheets(cli, tmp_path):
 
 def test_unknown_language_or_sheet_is_a_usage_error_listing_what_exists(cli, tmp_path):
     result = cli("build", "--lang", "de", "--out", str(tmp_path))
-    assert result.exit_code == 2 and "unknown language 'de'" in result.stderr and "en, fr" in result.stderr
+    assert result.exit_code == 2 and "unknown language 'de'" in result.stderr and "en, es, fr, ht" in result.stderr
     result = cli("build", "--out", str(tmp_path), "itching")
     assert result.exit_code == 2 and "Sheets: breakouts, dryness, flaking, redness" in result.stderr
 

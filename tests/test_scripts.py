@@ -154,6 +154,16 @@ def set_translations(po: Path, translations: dict[str, str]) -> None:
         write_po(handle, catalog, width=79)
 
 
+def untranslate(po: Path, msgid: str) -> None:
+    from babel.messages.pofile import read_po, write_po
+
+    with po.open("rb") as handle:
+        catalog = read_po(handle)
+    catalog[msgid].string = ""
+    with po.open("wb") as handle:
+        write_po(handle, catalog, width=79)
+
+
 @pytest.fixture(scope="module")
 def arabic(tmp_path_factory) -> Path:
     """The redness sheet in Arabic (partly translated), built once through the command line."""
@@ -168,6 +178,7 @@ def arabic(tmp_path_factory) -> Path:
         result = runner.invoke(main, ["i18n", "init", "ar", "--project", str(project)], catch_exceptions=False)
         assert result.exit_code == 0, result.output
     set_translations(po, ARABIC)
+    untranslate(po, "Fever or chills.")  # printed in English, as while a translator works
     out = project / "dist"
     result = runner.invoke(main, ["build", "--project", str(project), "--lang", "ar", "--no-large-print",
                                   "--out", str(out), "redness"], catch_exceptions=False)
@@ -223,7 +234,8 @@ def test_the_columns_mirror_in_arabic(arabic):
 
 
 def test_english_fallback_in_an_arabic_page_keeps_its_full_stop_at_the_end(arabic):
-    lines = [" ".join(line.split()) for line in pdftotext(arabic).splitlines()]
+    # pdftotext marks the direction of each run with U+202A..U+202C: not text
+    lines = [" ".join(re.sub("[\u202a-\u202e]", "", line).split()) for line in pdftotext(arabic).splitlines()]
     assert "Fever or chills." in lines
     assert not any(re.match(r"\.\w", line) for line in lines)  # not ".Fever or chills"
 
@@ -241,6 +253,7 @@ def test_numbers_and_addresses_are_isolated_in_the_html(tmp_path):
     po = project / "locales" / "ar" / "LC_MESSAGES" / "messages.po"
     if not po.exists():
         CliRunner().invoke(main, ["i18n", "init", "ar", "--project", str(project)], catch_exceptions=False)
+    untranslate(po, "Fever or chills.")
     plan = build.prepare(project, ("ar",), ("redness",), large_print=False)
     html = plan.tasks[0].parts[0].html
     assert '<html lang="ar" dir="rtl">' in html
