@@ -146,9 +146,39 @@ def check_ending(english: str, translation: str, lang: str) -> list[tuple[str, s
     return [(WARNING, f"the English ends with {said[expected]}, the translation with {said[found]}.")]
 
 
+# Texts that legitimately stay the same in a translation (names, codes); a translation
+# identical to its English otherwise means it was pasted, not translated.
+IDENTICAL_ALLOWED = frozenset({"Info-Santé 811", "911", "SPF 30", "OK"})
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+
+
+def check_identical(english: str, translation: str, lang: str) -> list[tuple[str, str]]:
+    """A message left identical to the English (and not fuzzy): the patient reads English."""
+    if (translation.strip() != english.strip() or english.strip() in IDENTICAL_ALLOWED
+            or not _LETTERS.search(_without_placeholders(english))):
+        return []
+    return [(WARNING, "the translation is the same as the English; translate it (if it really stays the same, "
+                      "add it to IDENTICAL_ALLOWED in handouts/checks.py).")]
+
+
+# A web address written without http:// or www.: sante.gouv.qc.ca/acne
+_BARE_DOMAIN = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:ca|com|org|net|gouv|gov|info|fr|ht|es|qc|health)"
+                          r"\b(?:/\S*)?", re.IGNORECASE)
+
+
+def check_bare_domain(english: str, translation: str, lang: str) -> list[tuple[str, str]]:
+    """A web address the English does not have, even without http:// or www. (patients would type it)."""
+    english_found = {u.lower() for u in _BARE_DOMAIN.findall(english)}
+    found = [u for u in _BARE_DOMAIN.findall(translation) if u.lower() not in english_found and not _URL.search(u)]
+    if not found:
+        return []
+    return [(ERROR, f"the translation has the web address {', '.join(dict.fromkeys(found))}, which the English does "
+                    "not have; remove it (the clinic's address is printed from the brand profile).")]
+
+
 MESSAGE_CHECKS: tuple[Callable[[str, str, str], list[tuple[str, str]]], ...] = (
     check_placeholders, check_numbers, check_markup, check_whitespace, check_ending,
-    limits.check_translation_length,
+    limits.check_translation_length, check_identical, check_bare_domain,
 )
 
 

@@ -72,12 +72,24 @@ def init(root: Path, lang: str) -> None:
 @i18n.command()
 @PROJECT_OPTION
 @click.option("--strict", is_flag=True, help="Exit 1 when a language has fuzzy or untranslated messages.")
-def status(root: Path, strict: bool) -> None:
+@click.option("--lang", "langs", multiple=True, metavar="LANG", help="Only this language (repeat for more).")
+@click.option("--sheet", "sheets", multiple=True, metavar="SHEET",
+              help="Only the messages of this sheet (repeat for more); the templates' messages are shown too.")
+def status(root: Path, strict: bool, langs: tuple[str, ...], sheets: tuple[str, ...]) -> None:
     """Per language: translated, fuzzy, untranslated and obsolete messages, then what is left to do."""
+    from handouts import catalogs
     from handouts import i18n as workflow
 
     project = _project(root)
-    states = workflow.status(project.locales_dir)
+    if langs:
+        catalogs.check_languages(project.locales_dir, langs)
+    states = [s for s in workflow.status(project.locales_dir) if not langs or s.lang in langs]
+    if sheets:
+        def on_sheet(where: str) -> bool:
+            return not where.startswith("Sheet '") or any(where.startswith(f"Sheet '{name}'") for name in sheets)
+
+        for state in states:
+            state.pending = [p for p in state.pending if on_sheet(p.where)]
     if not states:
         click.echo("No catalog yet; start one with 'handouts i18n init LANG'.")
     for state in states:
@@ -188,8 +200,12 @@ def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
                     f"{len(new - old)} message(s) of content/ and templates/ are not in it and "
                     f"{len(old - new)} in it are no longer used; run 'handouts i18n extract' "
                     "then 'handouts i18n update'.", pot))
+    counts = []
+    for state in (workflow.status(project.locales_dir) if template is not None else []):
+        counts.append(f"{state.lang}: {state.fuzzy} fuzzy, {state.untranslated} untranslated")
     counted = (f"{len(handouts) if handouts is not None else '?'} sheets, "
-               f"{len(langs)} catalog{'s' if len(langs) != 1 else ''}, templates")
+               f"{len(langs)} catalog{'s' if len(langs) != 1 else ''}"
+               + (f" ({'; '.join(counts)})" if counts else "") + ", templates")
     return errors, warnings, counted
 
 

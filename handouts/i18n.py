@@ -171,7 +171,9 @@ def _normalized_text(data: bytes, path: Path) -> str:
 def _message_state(catalog: BabelCatalog) -> list[tuple]:
     def state(message, obsolete: bool) -> tuple:
         return (obsolete, message.id, message.context, message.string or "", tuple(sorted(message.flags)),
-                tuple(message.auto_comments), tuple(message.user_comments),
+                # the words of the comments, not their line breaks: Poedit, polib and msgmerge
+                # wrap them their own way, which is no change
+                " ".join(" ".join(message.auto_comments).split()), tuple(message.user_comments),
                 tuple(message.locations), tuple(message.previous_id))
 
     messages = [state(m, False) for m in catalog if m.id]
@@ -234,7 +236,10 @@ def update(locales_dir: Path) -> list[UpdateResult]:
             new = b"\xef\xbb\xbf" + new
         new_keys = {(m.context, m.id) for m in catalog if m.id}
         fuzzy = sum(1 for m in catalog if m.id and m.fuzzy and m.previous_id)
-        summary = (f"{len(new_keys - old_keys)} new, {fuzzy} fuzzy with the previous English kept, "
+        # a message matched to a changed English is fuzzy, not new
+        added = sum(1 for m in catalog if m.id and (m.context, m.id) in new_keys - old_keys
+                    and not (m.fuzzy and m.previous_id))
+        summary = (f"{added} new, {fuzzy} fuzzy with the previous English kept, "
                    f"{len(catalog.obsolete)} obsolete")
         pending.append((path, new))
         results.append(UpdateResult(path, lang, True, summary))
