@@ -148,3 +148,58 @@ def test_a_code_that_is_not_a_locale_is_refused_with_examples(tmp_path):
     for code in ("pt-br", "Portuguese", "zh_hans"):
         result = i18n(project, "init", code)
         assert result.exit_code == 2 and "'pt_BR', 'zh_Hans'" in result.output, (code, result.output)
+
+
+# ---------------------------------------------------------------- translation review
+
+
+def test_an_unreviewed_translation_is_marked_listed_and_refused_by_release(tmp_path):
+    from handouts import build
+
+    project = copy_project(tmp_path)
+    plan = build.prepare(project, ("es",), ("redness",), large_print=False)
+    html = plan.tasks[0].parts[0].html
+    assert 'class="translation-unreviewed"' in html
+    assert "Traducción aún no revisada por un traductor calificado" in html
+    listed = cli(project, "list")
+    assert "es  100% translated" in listed.output and "TRANSLATION NOT YET REVIEWED" in listed.output
+    checked = cli(project, "check")
+    assert "locales/es/review.yaml: the 'es' translation has not been reviewed" in checked.output
+
+    sheet = project / "content" / "redness.yaml"  # a clinician reviewed the sheet itself
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace(
+        'status: "draft"\n  reviewed_by: ""\n  reviewed_on: ""',
+        'status: "reviewed"\n  reviewed_by: "Dr. Jeanne Roy"\n  reviewed_on: "2026-11-20"'), encoding="utf-8")
+    refused = cli(project, "build", "--release", "--lang", "es", "--no-large-print", "--out", str(tmp_path / "o"),
+                  "redness")
+    assert refused.exit_code == 1
+    assert "locales/es/review.yaml:5: the 'es' translation has not been reviewed" in refused.stderr
+
+    (project / "locales" / "es" / "review.yaml").write_text(
+        'status: "reviewed"\nreviewed_by: "Ana Ruiz, certified translator"\nreviewed_on: "2026-11-28"\n'
+        'text: "messages.pot of 2026-11-30"\n', encoding="utf-8")
+    plan = build.prepare(project, ("es",), ("redness",), large_print=False, release=True)
+    assert "translation-unreviewed" not in plan.tasks[0].parts[0].html
+
+
+def test_haitian_creole_day_names_come_from_the_catalog_not_cldr():
+    """CLDR's Haitian Creole data gives French day names; the catalog wins."""
+    from handouts import build
+
+    plan = build.prepare(ROOT, ("ht",), ("redness",), large_print=False)
+    html = plan.tasks[0].parts[0].html
+    assert "Lendi" in html and "vandredi" in html  # Haitian Creole
+    assert "lundi" not in html and "vendredi" not in html  # not CLDR's French
+
+
+def test_times_follow_each_languages_clock():
+    from datetime import time
+
+    from handouts.catalogs import locale_for
+    from handouts.render import format_time_of_day
+
+    nine = time(9, 0)
+    assert format_time_of_day(nine, locale_for("fr")) == "9\u00a0h"
+    assert format_time_of_day(nine, locale_for("en")) in ("9 AM", "9 a.m.")  # en_CA: a.m. since CLDR 46
+    assert format_time_of_day(time(18, 0), locale_for("zh_Hans")) == "18:00"
+    assert format_time_of_day(time(18, 0), locale_for("es")) == "18:00"
