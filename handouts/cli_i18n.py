@@ -201,7 +201,11 @@ def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
                     f"{len(old - new)} in it are no longer used; run 'handouts i18n extract' "
                     "then 'handouts i18n update'.", pot))
     counts = []
-    for state in (workflow.status(project.locales_dir) if template is not None else []):
+    try:
+        states = workflow.status(project.locales_dir) if template is not None else []
+    except HandoutsError:  # a broken catalog: reported above
+        states = []
+    for state in states:
         counts.append(f"{state.lang}: {state.fuzzy} fuzzy, {state.untranslated} untranslated")
     counted = (f"{len(handouts) if handouts is not None else '?'} sheets, "
                f"{len(langs)} catalog{'s' if len(langs) != 1 else ''}"
