@@ -30,7 +30,9 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from handouts import catalogs, checks, config, content, limits, render, site
+from babel import Locale
+
+from handouts import catalogs, checks, config, content, fonts, langreview, limits, render, site
 from handouts.errors import EXIT_ENVIRONMENT, EXIT_OUTPUT, EXIT_USAGE, HandoutsError, Problem, raise_if_any
 from handouts.pdf import Part
 from handouts.safefile import read_file
@@ -92,6 +94,8 @@ class Plan:
     brand: config.Brand | None = None
     handouts: list[content.Handout] = field(default_factory=list)
     translators: dict[str, catalogs.Translator] = field(default_factory=dict)
+    failed: dict[str, list[Problem]] = field(default_factory=dict)  # languages that cannot be printed
+    dropped: int = 0  # the PDFs of those languages, not made
 
 
 @dataclass
@@ -121,6 +125,7 @@ class BuildFailed(HandoutsError):
     """A build that found problems: carries the one-line summary printed after them."""
 
     summary = ""
+    result: BuildResult | None = None  # what was written for the languages that did not fail
 
 
 def parse_languages(values: tuple[str, ...], project: config.Project) -> list[tuple[str, ...]]:
@@ -183,16 +188,27 @@ def prepare(
     except HandoutsError as err:
         problems += err.problems
     translators = {}
-    glyphs = checks.project_glyphs(project.fonts_dir)
+    glyphs = checks.project_glyphs(project.templates_dir, project.fonts_dir)
+    reviews: dict[str, langreview.LanguageReview] = {}  # of each translation (not English)
+    failed: dict[str, list[Problem]] = {}  # a language that cannot be printed fails alone
     for lang in used_langs:
         try:
             catalog = catalogs.load_catalog(project.locales_dir, lang)
         except HandoutsError as err:
-            problems += err.problems
+            failed[lang] = list(err.problems)
             continue
         translators[lang] = catalogs.Translator(lang, catalog)
-        if catalog is not None:  # the same message checks as 'handouts check': errors stop the build
-            problems += [finding for finding in checks.check_catalog(catalog, glyphs=glyphs) if finding.is_error]
+        if catalog is not None:  # the same message checks as 'handouts check': errors stop the language
+            errors: list[Problem] = [finding for finding in checks.check_catalog(catalog, glyphs=glyphs)
+                                     if finding.is_error]
+            try:
+                reviews[lang] = langreview.load(project.locales_dir, lang)
+                if release and not reviews[lang].reviewed:
+                    errors.append(langreview.release_problem(reviews[lang]))
+            except HandoutsError as err:
+                errors += err.problems
+            if errors:
+                failed[lang] = list(errors)
     problems += checks.check_printed_glyphs(handouts, brand, glyphs)
     raise_if_any(problems)
     raise_if_any(missing_fonts(project), EXIT_ENVIRONMENT)
@@ -200,36 +216,55 @@ def prepare(
     review_problems, review_warnings = check_reviews(handouts, release, today or date.today())
     raise_if_any(review_problems)
     warnings += review_warnings
+    points = fonts.code_points(project.templates_dir, project.fonts_dir)
 
     created = source_date()
     html: dict[tuple[str, str, bool], Part] = {}
     titles: dict[tuple[str, str], str] = {}
     for lang in used_langs:
+        if lang in failed:
+            continue
         translator = translators[lang]
-        locale = catalogs.locale_for(lang, project.region)
+        try:
+            locale = catalogs.locale_for(lang, project.region)
+        except HandoutsError as err:
+            failed[lang] = list(err.problems)
+            continue
+        sources = glyph_sources(translator, locale, brand, handouts)
+        lang_problems: list[Problem] = []
         for handout in handouts:
             translated = handout.map_texts(lambda t: replace(t, text=translator.gettext(t.text)))
             titles[handout.name, lang] = translated.title.text
             for size in sizes:
+                label = f"{handout.name} ({lang})"
                 try:
                     page = render.render_html(translated, translator, locale, brand, project, paper=paper,
-                                              large_print=size, created=created)
-                    limits.check_text_size(page, f"{handout.name} ({lang})", handout.path)
+                                              large_print=size, created=created,
+                                              translation_reviewed=lang not in reviews or reviews[lang].reviewed)
+                    limits.check_text_size(page, label, handout.path)
                 except HandoutsError as err:
-                    problems += err.problems
+                    lang_problems += err.problems
                     break
-                html_lang = f"{locale.language}-{locale.territory}" if locale.territory else locale.language
-                html[handout.name, lang, size] = Part(page, f"{handout.name} ({lang})", html_lang)
-    raise_if_any(problems)
+                lang_problems += [p for p in fonts.glyph_problems(page, points, sources, label)
+                                  if p not in lang_problems]
+                html[handout.name, lang, size] = Part(page, label, render.html_language(locale))
+        if lang_problems:
+            failed[lang] = lang_problems
+    if failed and all(lang in failed for lang in used_langs):
+        raise_if_any([p for problems in failed.values() for p in problems])
 
-    warnings = [gap for t in translators.values() if (gap := t.gap_problem())] + warnings
+    warnings = [gap for lang, t in translators.items() if lang not in failed and (gap := t.gap_problem())] + warnings
     if strict and warnings:
         raise HandoutsError.collect(
             [replace(w, message=f"incomplete catalog (--strict): {w.message}") for w in warnings]
         )
     allowed = (project.templates_dir, project.fonts_dir, brand.folder)
     tasks = []
+    dropped = 0  # PDFs of the languages that failed
     for edition in editions:
+        if any(lang in failed for lang in edition.langs):
+            dropped += len(handouts)
+            continue
         for handout in handouts:
             parts = [replace(html[handout.name, lang, edition.large_print], max_pages=edition.max_pages)
                      for lang in edition.langs]
@@ -242,7 +277,23 @@ def prepare(
         for part in task.parts:
             digest.update(b"\0" + part.lang.encode() + b"\0" + part.html.encode())
         task.key = digest.hexdigest()
-    return Plan(project, tasks, warnings, allowed, base, brand, handouts, translators)
+    return Plan(project, tasks, warnings, allowed, base, brand, handouts, translators, failed, dropped)
+
+
+def glyph_sources(translator: catalogs.Translator, locale: Locale, brand: config.Brand,
+                  handouts: list[content.Handout]) -> list[fonts.Source]:
+    """What a page in one language is made of that someone can fix, for the glyph check:
+    the catalog's translations (file and line), then the locale data Babel formats with."""
+    sources: list[fonts.Source] = []
+    catalog = translator.catalog
+    if catalog is not None:
+        for entry in catalog.entries:
+            if entry.translated:
+                text = "".join(entry.msgstrs.values())
+                sources.append((f"the translation of {entry.msgid[:40]!r}", catalog.path, entry.line, text))
+    for what, text in render.locale_data(locale, brand, handouts):
+        sources.append((f"Babel's locale data (CLDR) for '{translator.lang}', {what},", None, None, text))
+    return sources
 
 
 _FONT_URL = re.compile(r"""url\(\s*["']?([^"')]+\.(?:ttf|otf|woff2?))["']?\s*\)""", re.I)
@@ -546,25 +597,29 @@ def build(
         outcomes = render_tasks(plan, todo, result.jobs, progress) if todo else []
         problems = [p for outcome in outcomes for p in outcome.problems]
         by_path = {t.relpath: t for t in todo}
+        failed_langs = set(plan.failed)
+        broken = set()  # the PDFs that could not be made
         for outcome in outcomes:
             task = by_path[outcome.relpath]
+            if outcome.problems or outcome.pdf is None:
+                broken.add(outcome.relpath)
+            if outcome.problems:
+                failed_langs.update(task.edition.langs)
             for part, pages in zip(task.parts, outcome.pages, strict=False):
                 if pages > part.max_pages:
                     problems.append(page_overflow(task, part, pages))
+                    failed_langs.add(part.label.rpartition("(")[2].rstrip(")"))
             if outcome.worker[0]:
                 pid, peak = outcome.worker
                 result.worker_peaks[pid] = max(peak, result.worker_peaks.get(pid, 0))
-        if problems:
-            failed = len({o.relpath for o in outcomes if o.problems or o.pdf is None})
-            err = BuildFailed(problems=problems)
-            err.summary = (f"{len(todo) - failed} rendered, {len(result.unchanged)} unchanged, {failed} failed "
-                           f"in {time.perf_counter() - started:.1f} s; nothing was written.")
-            raise err
-        files = [(out_dir / o.relpath, o.pdf) for o in outcomes if o.pdf is not None]
+        # A language that cannot be printed fails alone: every PDF of the others is still written.
+        good = [o for o in outcomes if o.pdf is not None and not o.problems
+                and not failed_langs & set(by_path[o.relpath].edition.langs)]
+        files = [(out_dir / o.relpath, o.pdf) for o in good if o.pdf is not None]
         # Pruned: entries of PDFs that are no longer there (a sheet removed, an edition deleted).
         cache = {path: entry for path, entry in cache.items()
                  if _CACHE_PATH.fullmatch(path) and (out_dir / path).is_file()}
-        for outcome in outcomes:
+        for outcome in good:
             task = by_path[outcome.relpath]
             cache[task.relpath] = {**cache.get(task.relpath, {}), "key": task.key,
                                    "sha256": hashlib.sha256(outcome.pdf or b"").hexdigest()}
@@ -574,9 +629,24 @@ def build(
                                                        sort_keys=True).encode())
         if files or web_files or not site.same_bytes(*cache_file):
             publish(files + web_files + [cache_file])
-    result.written = [path for path, _ in files]
-    result.site = [path for path, _ in web_files]
-    result.catalogue = out_dir / site.INDEX
+        result.written = [path for path, _ in files]
+        result.site = [path for path, _ in web_files]
+        result.catalogue = out_dir / site.INDEX
+        if problems or plan.failed:
+            failed = len(broken) + plan.dropped
+            result.seconds = time.perf_counter() - started
+            err = BuildFailed(problems=[p for ps in plan.failed.values() for p in ps] + problems)
+            names = ", ".join(sorted(failed_langs))
+            if result.written:
+                err.summary = (f"{len(result.written)} written, {len(result.unchanged)} unchanged, {failed} failed "
+                               f"in {result.seconds:.1f} s; nothing was written for: {names}.")
+                err.result = result
+            else:
+                err.summary = (f"{len(todo) - len(broken)} rendered, {len(result.unchanged)} unchanged, {failed} failed "
+                               f"in {result.seconds:.1f} s; nothing was written"
+                               + (f" for: {names}." if failed_langs and plan.tasks and len(failed_langs) < len(
+                                   {lang for t in plan.tasks for lang in t.edition.langs}) else "."))
+            raise err
     result.seconds = time.perf_counter() - started
     return result
 

@@ -191,7 +191,11 @@ def _check_header(header: dict[str, str], path: Path, line: int, lang: str | Non
     if is_template or lang is None:
         return problems
     declared = header.get("Language", "")
-    if declared.replace("-", "_").split("_")[0] != lang:
+    normalized = declared.strip().replace("-", "_")
+    # pt_BR in the folder pt_BR (msginit, Weblate); fr_CA or fr in the folder fr; pt in the folder pt_PT
+    # (msginit writes the bare language for a country's main variant)
+    if (normalized.lower() != lang.lower() and normalized.split("_")[0] != lang
+            and normalized != lang.split("_")[0] and not _same_locale(normalized, lang)):
         problems.append(
             Problem(
                 f"the header says Language: {declared or '(nothing)'!r}, but the file is in the "
@@ -214,6 +218,14 @@ def _check_header(header: dict[str, str], path: Path, line: int, lang: str | Non
             )
         )
     return problems
+
+
+def _same_locale(declared: str, lang: str) -> bool:
+    """zh_Hans_CN (what Babel writes) in the folder zh_CN: the same locale once CLDR fills in the script."""
+    try:
+        return str(Locale.parse(declared)) == str(Locale.parse(lang))
+    except (UnknownLocaleError, ValueError):
+        return False
 
 
 _PLURAL_FORMS = re.compile(r"^\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*(.+?)\s*;?\s*$")
@@ -481,7 +493,14 @@ class Translator:
 
 
 def locale_for(lang: str, region: str = "CA") -> Locale:
-    """The Babel locale of a sheet language, in the clinic's region when Babel knows it."""
+    """The Babel locale of a sheet language (fr, pt_BR, zh_Hans), in the clinic's region when the
+    code names none and Babel knows the language there (fr_CA, but zh_Hans: no zh_Hans_CA)."""
+    try:
+        named = Locale.parse(lang)
+    except (UnknownLocaleError, ValueError):
+        named = None
+    if named is not None and named.territory:
+        return named
     for name in (f"{lang}_{region}", lang):
         try:
             return Locale.parse(name)

@@ -44,8 +44,10 @@ _URL = re.compile(r"(?:https?://|www\.|file:)\S*", re.IGNORECASE)
 _SPACES = "[ \u00a0\u202f\t]"
 _DOUBLE_SPACE = re.compile(f"{_SPACES}{{2,}}")
 # What may close a sentence after its punctuation: quotes and brackets.
-_CLOSERS = "\"'»«”“’)]} \u00a0\u202f\t\n"
-_ENDINGS = {".": ".", "!": "!", "?": "?", ":": ":", ";": ";", "…": "…", "¡": "!", "¿": "?"}
+_CLOSERS = "\"'»«”“’)]} \u00a0\u202f\t\n」』）】"
+_ENDINGS = {".": ".", "!": "!", "?": "?", ":": ":", ";": ";", "…": "…", "¡": "!", "¿": "?",
+            **{mark: meaning for marks, meaning in (("。．", "."), ("！", "!"), ("？؟", "?"), ("：", ":"),
+                                                   ("；؛", ";"), ("۔", ".")) for mark in marks}}
 
 # A number with a unit that must keep its unit: English unit -> accepted forms in the translation.
 # The number itself is checked for every language; the unit only where we know its translation.
@@ -194,9 +196,39 @@ def check_ending(english: str, translation: str, lang: str) -> list[tuple[str, s
     return [(WARNING, f"the English ends with {said[expected]}, the translation with {said[found]}.")]
 
 
+# Texts that legitimately stay the same in a translation (names, codes); a translation
+# identical to its English otherwise means it was pasted, not translated.
+IDENTICAL_ALLOWED = frozenset({"Info-Santé 811", "911", "SPF 30", "OK"})
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+
+
+def check_identical(english: str, translation: str, lang: str) -> list[tuple[str, str]]:
+    """A message left identical to the English (and not fuzzy): the patient reads English."""
+    if (translation.strip() != english.strip() or english.strip() in IDENTICAL_ALLOWED
+            or not _LETTERS.search(_without_placeholders(english))):
+        return []
+    return [(WARNING, "the translation is the same as the English; translate it (if it really stays the same, "
+                      "add it to IDENTICAL_ALLOWED in handouts/checks.py).")]
+
+
+# A web address written without http:// or www.: sante.gouv.qc.ca/acne
+_BARE_DOMAIN = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:ca|com|org|net|gouv|gov|info|fr|ht|es|qc|health)"
+                          r"\b(?:/\S*)?", re.IGNORECASE)
+
+
+def check_bare_domain(english: str, translation: str, lang: str) -> list[tuple[str, str]]:
+    """A web address the English does not have, even without http:// or www. (patients would type it)."""
+    english_found = {u.lower() for u in _BARE_DOMAIN.findall(english)}
+    found = [u for u in _BARE_DOMAIN.findall(translation) if u.lower() not in english_found and not _URL.search(u)]
+    if not found:
+        return []
+    return [(ERROR, f"the translation has the web address {', '.join(dict.fromkeys(found))}, which the English does "
+                    "not have; remove it (the clinic's address is printed from the brand profile).")]
+
+
 MESSAGE_CHECKS: tuple[Callable[[str, str, str], list[tuple[str, str]]], ...] = (
     check_characters, check_placeholders, check_numbers, check_markup, check_whitespace, check_ending,
-    limits.check_translation_length,
+    limits.check_translation_length, check_identical, check_bare_domain,
 )
 
 
@@ -241,7 +273,7 @@ def glyph_problem(text: str, glyphs: Collection[int], allowed: str = "") -> str 
     if not missing:
         return None
     shown = ", ".join((f"'{c}' " if c.isprintable() else "") + characters.describe(c) for c in missing[:8])
-    return (f"has {shown}, which the fonts in fonts/ cannot draw; replace "
+    return (f"has {shown}, which no font declared in templates/css/fonts.css can draw; replace "
             f"{'it' if len(missing) == 1 else 'them'} (digits: 0-9) or add a font that has "
             f"{'it' if len(missing) == 1 else 'them'}.")
 
@@ -280,22 +312,24 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def project_glyphs(fonts_dir: Path) -> frozenset[int] | None:
-    """What the project's fonts can draw; None when they cannot be read (the build says why)."""
+def project_glyphs(templates_dir: Path, fonts_dir: Path) -> frozenset[int] | None:
+    """What the fonts the stylesheet declares can draw; None when they cannot be read (the build says why)."""
+    from handouts import fonts
     from handouts.errors import HandoutsError
 
     try:
-        signature = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(fonts_dir.glob("*.[ot]tf")))
-        return _glyphs(fonts_dir, signature)
+        declared = fonts.declared_fonts(templates_dir)
+        signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in declared if p.is_file())
+        return _glyphs(templates_dir, fonts_dir, signature)
     except (HandoutsError, OSError):
         return None
 
 
 @lru_cache(maxsize=4)
-def _glyphs(fonts_dir: Path, signature: tuple) -> frozenset[int]:
-    from handouts.pdf import font_glyphs
+def _glyphs(templates_dir: Path, fonts_dir: Path, signature: tuple) -> frozenset[int]:
+    from handouts import fonts
 
-    return font_glyphs(fonts_dir)
+    return fonts.code_points(templates_dir, fonts_dir)
 
 
 def check_printed_glyphs(handouts: list, brand, glyphs: Collection[int] | None) -> list[Problem]:

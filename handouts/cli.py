@@ -55,9 +55,15 @@ def build(root: Path, langs: tuple[str, ...], out_dir: Path | None, brand_name: 
     from handouts import build as pipeline
 
     with progress_display() as progress:
-        result = pipeline.build(root, langs, sheets, out_dir, brand_name, strict, large_print=large_print,
-                                paper=paper.lower() if paper else None, release=release, force=force,
-                                jobs=jobs, progress=progress, note=lambda text: click.echo(text, err=True))
+        try:
+            result = pipeline.build(root, langs, sheets, out_dir, brand_name, strict, large_print=large_print,
+                                    paper=paper.lower() if paper else None, release=release, force=force,
+                                    jobs=jobs, progress=progress, note=lambda text: click.echo(text, err=True))
+        except pipeline.BuildFailed as err:  # one language failed: say what the others wrote, then why
+            if err.result is not None:
+                for path in err.result.written:
+                    click.echo(f"wrote {shown(path)}")
+            raise
     print_result(result)
 
 
@@ -166,6 +172,20 @@ def list_command(root: Path) -> None:
         percent = 100 * done // total if total else 100
         click.echo(f"  {lang}  {percent}% translated ({done} of {total}, {fuzzy} fuzzy, "
                    f"{total - done - fuzzy} untranslated)  {catalog.path.relative_to(project.root)}")
+        click.echo(f"  {' ' * len(lang)}  [{_language_review(project, lang)}]")
+
+
+def _language_review(project, lang: str) -> str:  # type: ignore[no-untyped-def]
+    from handouts import langreview
+    from handouts.errors import HandoutsError
+
+    try:
+        review = langreview.load(project.locales_dir, lang)
+    except HandoutsError as err:
+        return f"review file has a problem: {err.problems[0]}"
+    if review.reviewed:
+        return review.describe()
+    return "TRANSLATION NOT YET REVIEWED by a qualified translator: --release refuses it"
 
 
 @main.command(name="open")

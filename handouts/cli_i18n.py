@@ -72,12 +72,24 @@ def init(root: Path, lang: str) -> None:
 @i18n.command()
 @PROJECT_OPTION
 @click.option("--strict", is_flag=True, help="Exit 1 when a language has fuzzy or untranslated messages.")
-def status(root: Path, strict: bool) -> None:
+@click.option("--lang", "langs", multiple=True, metavar="LANG", help="Only this language (repeat for more).")
+@click.option("--sheet", "sheets", multiple=True, metavar="SHEET",
+              help="Only the messages of this sheet (repeat for more); the templates' messages are shown too.")
+def status(root: Path, strict: bool, langs: tuple[str, ...], sheets: tuple[str, ...]) -> None:
     """Per language: translated, fuzzy, untranslated and obsolete messages, then what is left to do."""
+    from handouts import catalogs
     from handouts import i18n as workflow
 
     project = _project(root)
-    states = workflow.status(project.locales_dir)
+    if langs:
+        catalogs.check_languages(project.locales_dir, langs)
+    states = [s for s in workflow.status(project.locales_dir) if not langs or s.lang in langs]
+    if sheets:
+        def on_sheet(where: str) -> bool:
+            return not where.startswith("Sheet '") or any(where.startswith(f"Sheet '{name}'") for name in sheets)
+
+        for state in states:
+            state.pending = [p for p in state.pending if on_sheet(p.where)]
     if not states:
         click.echo("No catalog yet; start one with 'handouts i18n init LANG'.")
     for state in states:
@@ -130,7 +142,7 @@ def check(root: Path) -> None:
 
 def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
     """(errors, warnings, what was checked) for the whole project, without rendering anything."""
-    from handouts import catalogs, checks, config, content
+    from handouts import catalogs, checks, config, content, langreview
     from handouts import i18n as workflow
     from handouts.errors import EXIT_USAGE
 
@@ -147,7 +159,7 @@ def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
             errors.extend(err.problems)
             return None
 
-    glyphs = checks.project_glyphs(project.fonts_dir)
+    glyphs = checks.project_glyphs(project.templates_dir, project.fonts_dir)
     brand = collect(lambda: config.load_brand(project))
     for other in sorted(project.brands_dir.glob("*/brand.yaml")):  # every profile, not only the default
         if other.parent.name != project.brand:
@@ -170,6 +182,15 @@ def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
             continue
         for finding in checks.check_catalog(catalog, template, glyphs):
             (errors if finding.is_error else warnings).append(finding)
+        review = collect(lambda lang=lang: langreview.load(project.locales_dir, lang))
+        if review is not None and not review.reviewed:
+            warnings.append(Problem(
+                f"the {lang!r} translation has not been reviewed by a qualified translator yet: its sheets print "
+                "\"translation not yet reviewed\" and --release refuses them. After the review, fill in this file "
+                "(status: \"reviewed\", reviewed_by, reviewed_on, text).", review.path))
+
+    if handouts is not None and templates_ok and langs:
+        errors.extend(_glyph_problems(project, langs))
 
     if template is not None and handouts is not None and templates_ok:
         current = collect(lambda: workflow.extract_catalog(project.root))
@@ -181,9 +202,33 @@ def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
                     f"{len(new - old)} message(s) of content/ and templates/ are not in it and "
                     f"{len(old - new)} in it are no longer used; run 'handouts i18n extract' "
                     "then 'handouts i18n update'.", pot))
+    counts = []
+    try:
+        states = workflow.status(project.locales_dir) if template is not None else []
+    except HandoutsError:  # a broken catalog: reported above
+        states = []
+    for state in states:
+        counts.append(f"{state.lang}: {state.fuzzy} fuzzy, {state.untranslated} untranslated")
     counted = (f"{len(handouts) if handouts is not None else '?'} sheets, "
-               f"{len(langs)} catalog{'s' if len(langs) != 1 else ''}, templates")
+               f"{len(langs)} catalog{'s' if len(langs) != 1 else ''}"
+               + (f" ({'; '.join(counts)})" if counts else "") + ", templates")
     return errors, warnings, counted
+
+
+def _glyph_problems(project, langs: list[str]) -> list[Problem]:
+    """The characters the build would find no font for, per language, with their source."""
+    from handouts import build, fonts
+
+    found: list[Problem] = []
+    for lang in langs:
+        try:
+            problems = build.prepare(project.root, (lang,), large_print=False).failed.get(lang, [])
+        except HandoutsError as err:  # the language failed (or the brand, content or catalog: reported above)
+            problems = err.problems
+        for problem in problems:
+            if fonts.NO_FONT in problem.message and problem not in found:
+                found.append(problem)
+    return found
 
 
 def _check_templates(templates_dir: Path, errors: list[Problem]) -> bool:

@@ -25,9 +25,10 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po as babel_read_po
 from babel.messages.pofile import write_po as babel_write_po
 
-from handouts import catalogs
+from handouts import catalogs, langreview
 from handouts.catalogs import SOURCE_LANGUAGE, Catalog, Entry
 from handouts.errors import EXIT_USAGE, HandoutsError, Problem, raise_if_any
+from handouts.safefile import read_file
 from handouts.yamlfile import decode_text
 
 WIDTH = 79
@@ -51,7 +52,8 @@ silent = "false"
 newstyle_gettext = "true"
 """
 
-_LANG = re.compile(r"^[a-z]{2,3}$")
+# ll, ll_CC, ll_Script, ll_Script_CC: as msginit and Weblate name catalogs (pt_BR, zh_Hans)
+_LANG = re.compile(r"^[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?$")
 _SHEET_COMMENT = re.compile(r"^Sheet '[^']+': .*")
 
 
@@ -67,7 +69,7 @@ def _mapping(root: Path) -> tuple[list[tuple[str, str]], dict[str, dict[str, str
     """
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
-        data = tomllib.loads(decode_text(pyproject.read_bytes(), pyproject))
+        data = tomllib.loads(decode_text(read_file(pyproject, catalogs.MAX_PO_BYTES, root), pyproject))
         table = data.get("tool", {}).get("babel")
         if table is not None:
             return parse_mapping(table, pyproject)
@@ -139,7 +141,7 @@ def extract(root: Path, locales_dir: Path) -> tuple[Path, bool]:
     (its POT-Creation-Date and Generated-By too), so an extract with nothing new changes no byte.
     """
     pot = catalogs.template_path(locales_dir)
-    old_bytes = pot.read_bytes() if pot.is_file() else None
+    old_bytes = read_file(pot, catalogs.MAX_PO_BYTES, locales_dir) if pot.exists() else None
     old = None
     if old_bytes is not None:
         catalogs.read_po(pot)  # strict first: report a broken template with its line
@@ -170,7 +172,9 @@ def _normalized_text(data: bytes, path: Path) -> str:
 def _message_state(catalog: BabelCatalog) -> list[tuple]:
     def state(message, obsolete: bool) -> tuple:
         return (obsolete, message.id, message.context, message.string or "", tuple(sorted(message.flags)),
-                tuple(message.auto_comments), tuple(message.user_comments),
+                # the words of the comments, not their line breaks: Poedit, polib and msgmerge
+                # wrap them their own way, which is no change
+                " ".join(" ".join(message.auto_comments).split()), tuple(message.user_comments),
                 tuple(message.locations), tuple(message.previous_id))
 
     messages = [state(m, False) for m in catalog if m.id]
@@ -206,12 +210,12 @@ def update(locales_dir: Path) -> list[UpdateResult]:
         path = catalogs.catalog_path(locales_dir, lang)
         try:
             catalogs.read_po(path, lang)
-            sources[lang] = path.read_bytes()
+            sources[lang] = read_file(path, catalogs.MAX_PO_BYTES, locales_dir)
         except HandoutsError as err:
             problems += err.problems
     raise_if_any(problems)
 
-    template = babel_read_po(io.StringIO(_normalized_text(pot.read_bytes(), pot)))
+    template = babel_read_po(io.StringIO(_normalized_text(read_file(pot, catalogs.MAX_PO_BYTES, locales_dir), pot)))
     results = []
     pending: list[tuple[Path, bytes]] = []
     for lang in langs:
@@ -233,7 +237,10 @@ def update(locales_dir: Path) -> list[UpdateResult]:
             new = b"\xef\xbb\xbf" + new
         new_keys = {(m.context, m.id) for m in catalog if m.id}
         fuzzy = sum(1 for m in catalog if m.id and m.fuzzy and m.previous_id)
-        summary = (f"{len(new_keys - old_keys)} new, {fuzzy} fuzzy with the previous English kept, "
+        # a message matched to a changed English is fuzzy, not new
+        added = sum(1 for m in catalog if m.id and (m.context, m.id) in new_keys - old_keys
+                    and not (m.fuzzy and m.previous_id))
+        summary = (f"{added} new, {fuzzy} fuzzy with the previous English kept, "
                    f"{len(catalog.obsolete)} obsolete")
         pending.append((path, new))
         results.append(UpdateResult(path, lang, True, summary))
@@ -252,7 +259,8 @@ def init(locales_dir: Path, lang: str) -> Path:
                             "so it needs no catalog.", exit_code=EXIT_USAGE)
     if not _LANG.match(lang):
         raise HandoutsError(f"{lang!r} is not a language code; use a two- or three-letter code in "
-                            "lower case such as 'es', 'pt' or 'ht'.", exit_code=EXIT_USAGE)
+                            "lower case such as 'es', 'pt' or 'ht', with a region or a script if needed, "
+                            "joined by '_': 'pt_BR', 'zh_Hans'.", exit_code=EXIT_USAGE)
     try:
         locale = Locale.parse(lang)
     except (UnknownLocaleError, ValueError) as err:
@@ -265,7 +273,8 @@ def init(locales_dir: Path, lang: str) -> Path:
     if not pot.is_file():
         raise HandoutsError(f"there is no {pot.name} yet; run 'handouts i18n extract' first.", pot)
     catalogs.read_po(pot)
-    catalog = babel_read_po(io.StringIO(_normalized_text(pot.read_bytes(), pot)), locale=locale)
+    catalog = babel_read_po(io.StringIO(_normalized_text(read_file(pot, catalogs.MAX_PO_BYTES, locales_dir), pot)),
+                           locale=locale)
     catalog.locale = locale
     catalog.revision_date = _source_date()
     catalog.fuzzy = False
@@ -273,6 +282,7 @@ def init(locales_dir: Path, lang: str) -> Path:
     catalogs.parse_po(data, path, lang)  # what we write must pass our own reader
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_atomically(path, data)
+    langreview.write_template(locales_dir, lang)
     return path
 
 

@@ -6,7 +6,6 @@ WeasyPrint is imported here and only when a sheet is rendered: ``handouts --help
 
 from __future__ import annotations
 
-import html as html_lib
 import logging
 import mimetypes
 import os
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from handouts import limits
+from handouts import fonts, limits
 from handouts.errors import EXIT_ENVIRONMENT, HandoutsError
 from handouts.safefile import read_file
 
@@ -188,7 +187,7 @@ class PdfRenderer:
         self.base_url = base_dir.resolve().as_uri() + "/"
         self.allowed = allowed
         self.font_config = FontConfiguration()
-        self.glyphs = font_glyphs(fonts_dir.resolve())
+        self.glyphs = fonts.code_points(base_dir, fonts_dir)
         self.fetcher = make_fetcher(self.allowed)
         self.image_cache: dict[str, Any] = {}
         stylesheet = base_dir / STYLESHEET
@@ -231,12 +230,12 @@ class PdfRenderer:
         return RenderedSheet(pdf, pages)
 
     def _check_glyphs(self, part: Part) -> None:
-        missing = sorted({c for c in visible_text(part.html) if ord(c) not in self.glyphs and not c.isspace()})
+        missing = fonts.missing(part.html, self.glyphs)
         if missing:
-            shown = " ".join((f"'{c}' " if c.isprintable() else "") + f"(U+{ord(c):04X})" for c in missing[:8])
             raise HandoutsError(
-                f"{part.label}: the font in fonts/ has no glyph for {shown}; "
-                "replace the character or add a font that has it."
+                f"{part.label}: the fonts declared in templates/css/fonts.css have no glyph for "
+                f"{fonts.describe(missing)}; replace the character, or add a font that has it to fonts/ "
+                "and declare it there."
             )
 
     @contextmanager
@@ -357,21 +356,3 @@ def set_page_languages(pdf: Any, languages: list[str]) -> None:
             index = page_index.get(bytes(element.get("Pg", b"")))
             if index is not None and index < len(languages) and languages[index] != languages[0]:
                 element["Lang"] = pydyf.String(languages[index])
-
-
-_TAG = re.compile(r"<(style|title|script)\b.*?</\1>|<[^>]*>", re.S | re.I)
-
-
-def visible_text(html: str) -> str:
-    return html_lib.unescape(_TAG.sub(" ", html))
-
-
-def font_glyphs(fonts_dir: Path) -> frozenset[int]:
-    """The code points that the project's committed fonts can draw (the union of every font)."""
-    fonts = sorted(fonts_dir.glob("*.[ot]tf"))
-    if not fonts:
-        raise HandoutsError("no font files (.ttf or .otf) found.", fonts_dir, exit_code=EXIT_ENVIRONMENT)
-    points: set[int] = set()
-    for font in fonts:
-        points |= limits.font_code_points(font)
-    return frozenset(points)

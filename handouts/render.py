@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 from handouts import checks, typography
 from handouts.catalogs import Translator, parse_plural_forms
 from handouts.config import Brand, Hours, Project
-from handouts.content import SECTIONS, Handout
+from handouts.content import SECTIONS, Handout, Text
 from handouts.errors import HandoutsError
 
 SHEET_TEMPLATE = "handout.html"
@@ -78,10 +78,9 @@ WEB_FOLDER = "web"  # templates/web/: the web version's base.html and stylesheet
 @lru_cache(maxsize=8)
 def web_environment(templates_dir: Path) -> jinja2.Environment:
     """The same templates, with templates/web/ looked up first: its base.html is the web page's."""
-    env = environment(templates_dir).overlay(
-        loader=jinja2.FileSystemLoader([templates_dir / WEB_FOLDER, templates_dir])
+    return environment(templates_dir).overlay(
+        loader=jinja2.ChoiceLoader([ProjectLoader(templates_dir / WEB_FOLDER), ProjectLoader(templates_dir)])
     )
-    return env
 
 
 def sheet_address(site: str, lang: str, name: str) -> str:
@@ -90,8 +89,13 @@ def sheet_address(site: str, lang: str, name: str) -> str:
 
 
 def gettext_functions(translator: Translator) -> dict[str, Callable[..., Markup]]:
-    """gettext, ngettext, pgettext and _ for one language, returning escaped text."""
+    """gettext, ngettext, pgettext and _ for one language, returning escaped text.
+
+    In a page of another language, English printed for a message not yet translated
+    carries its own language and direction, so it is read (and punctuated) as English.
+    """
     plural = _plural_function(translator)
+    fallback_english = translator.catalog is not None
 
     def lookup(msgid: str, msgctxt: str | None, variables: dict[str, Any], n: int | None = None,
                msgid_plural: str | None = None) -> Markup:
@@ -112,6 +116,8 @@ def gettext_functions(translator: Translator) -> dict[str, Callable[..., Markup]
             )
         text = typography.apply(text, translator.lang)
         try:
+            if entry is None and fallback_english:
+                return english_run(Markup(escape(text)) % variables)
             return Markup(escape(text)) % variables
         except (KeyError, ValueError, TypeError) as err:
             if entry is None:
@@ -143,6 +149,27 @@ def gettext_functions(translator: Translator) -> dict[str, Callable[..., Markup]
             "npgettext": npgettext}
 
 
+def english_run(text: str) -> Markup:
+    """English text inside a page of another language: its own language and direction."""
+    return Markup('<span lang="en" dir="ltr">%s</span>') % text
+
+
+def isolate(text: str, direction: str = "ltr") -> Markup:
+    """A run (a phone number, an address, a time) that reads in its own direction whatever
+    surrounds it: 514-555-0142 stays in that order in an Arabic sentence."""
+    return Markup('<bdi dir="%s">%s</bdi>') % (direction, text)
+
+
+def text_direction(locale: Locale) -> str:
+    """'rtl' for a language written right to left (Arabic, Hebrew, Persian, Urdu), else 'ltr'."""
+    return "rtl" if locale.character_order == "right-to-left" else "ltr"
+
+
+def html_language(locale: Locale) -> str:
+    """The BCP 47 tag of a locale for <html lang>: fr-CA, ar, zh-Hans, pt-BR."""
+    return "-".join(part for part in (locale.language, locale.script, locale.territory) if part)
+
+
 def _plural_function(translator: Translator) -> Callable[[int | None], int]:
     if translator.catalog is None:
         return lambda n: 0 if n == 1 else 1
@@ -161,6 +188,7 @@ def render_html(
     large_print: bool = False,
     created: str = "",
     web: dict[str, Any] | None = None,
+    translation_reviewed: bool = True,
 ) -> str:
     """The HTML of one sheet in one language; ``handout`` is already translated.
 
@@ -173,32 +201,52 @@ def render_html(
     lang = translator.lang
     # With the brand's site: the sheet's own web page, in this language; otherwise the clinic's page.
     qr_url = sheet_address(brand.site, lang, handout.name) if brand.site else brand.qr
-    handout = handout.map_texts(lambda t: replace(t, text=typography.apply(t.text, lang)))
+    direction = text_direction(locale)
+    english = english_texts(translator)
+
+    def prepare(text: Text) -> Text:
+        printed = typography.apply(text.text, lang)
+        # not the title: it is also the document's <title>, which holds no markup
+        return replace(text, text=english_run(printed) if text.text in english and text is not handout.title
+                       else printed)
+
+    handout = handout.map_texts(prepare)
     context = {
         **gettext_functions(translator),
         "lang": lang,
-        "html_lang": f"{locale.language}-{locale.territory}" if locale.territory else locale.language,
+        "html_lang": html_language(locale),
+        "dir": direction,
         "handout": handout,
         "sections": {key: handout.sections[key] for key in SECTIONS},
         "brand": brand,
         "logo_url": brand.logo.as_uri(),
-        "phone": format_phone(brand.phone, lang),
-        "hours": [format_hours(h, locale) for h in brand.hours],
-        "website": brand.website.removeprefix("https://").removeprefix("http://").rstrip("/"),
+        "phone": isolate(format_phone(brand.phone, lang)),
+        "hours": [{key: isolate(value, direction) if value else value
+                   for key, value in format_hours(h, locale, translator).items()}
+                  for h in brand.hours],
+        "website": isolate(brand.website.removeprefix("https://").removeprefix("http://").rstrip("/")),
         "reviewed_on": format_long_date(handout.review.reviewed_on, locale)
         if handout.review.reviewed_on
         else "",
         "paper": "A4" if (paper or project.paper) == "a4" else "letter",
         "large_print": large_print,
         "qr_svg": qr_svg(qr_url) if qr_url else "",
-        "qr_label": qr_url.removeprefix("https://").rstrip("/"),
+        "qr_label": isolate(qr_url.removeprefix("https://").rstrip("/")),
         "created": created,
+        "translation_unreviewed": not translation_reviewed,
         **(web or {}),
     }
     try:
         return template.render(context)
     except jinja2.TemplateSyntaxError as err:
         raise HandoutsError(f"template error: {err.message}", Path(err.filename or SHEET_TEMPLATE), err.lineno) from err
+
+
+def english_texts(translator: Translator) -> set[str]:
+    """The content texts printed in English in a page of another language (not translated, or fuzzy)."""
+    if translator.catalog is None:
+        return set()
+    return {msgid for context, msgid in translator.missing | translator.fuzzy if context is None}
 
 
 def qr_svg(url: str) -> Markup:
@@ -219,19 +267,55 @@ def format_phone(digits: str, lang: str) -> str:
 
 
 def format_time_of_day(value: time, locale: Locale) -> str:
+    """A time in the locale's own clock: 9 h (Quebec French), 9 AM (English), 09:00, 9:00 ص."""
     if locale.language == "fr":  # OQLF: 9 h, 18 h 30
         return f"{value.hour}\u00a0h" + (f"\u00a0{value.minute:02d}" if value.minute else "")
-    return format_time(value, "h:mm a" if value.minute else "h a", locale=locale)
+    if locale.language == "en":
+        return format_time(value, "h:mm a" if value.minute else "h a", locale=locale)
+    return format_time(value, "short", locale=locale)  # CLDR's pattern: 24-hour where the language uses it
 
 
-def format_hours(hours: Hours, locale: Locale) -> dict[str, str]:
-    names = get_day_names("wide", locale=locale)
+ENGLISH_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DAY_CONTEXTS = {"first": "opening hours: first day of a range", "last": "opening hours: last day of a range",
+                "one": "opening hours: one day"}  # as in templates/partials/day-names.html
+
+
+def day_name(day: int, role: str, locale: Locale, translator: Translator | None = None) -> str:
+    """The catalog's name for a day in its place in the phrase; CLDR's where it has none.
+
+    The catalog wins: a language can write the day in the case its phrase needs, and CLDR's
+    data is wrong for some languages (its Haitian Creole day names are French)."""
+    if translator is not None and translator.catalog is not None:
+        entry = translator.catalog.get(ENGLISH_DAYS[day], DAY_CONTEXTS[role])
+        if entry is not None and entry.translated:
+            return entry.msgstr
+    return get_day_names("wide", locale=locale)[day]
+
+
+def format_hours(hours: Hours, locale: Locale, translator: Translator | None = None) -> dict[str, str]:
+    single = hours.last_day == hours.first_day
     return {
-        "first": names[hours.first_day],
-        "last": names[hours.last_day] if hours.last_day != hours.first_day else "",
+        "first": day_name(hours.first_day, "one" if single else "first", locale, translator),
+        "last": day_name(hours.last_day, "last", locale, translator) if not single else "",
         "opens": format_time_of_day(hours.opens, locale),
         "closes": format_time_of_day(hours.closes, locale),
     }
+
+
+def locale_data(locale: Locale, brand: Brand, handouts: list[Handout]) -> list[tuple[str, str]]:
+    """(what, text) of every piece of Babel's locale data a page prints: for the glyph check,
+    which must name the source of a character no font has."""
+    found = []
+    for hours in brand.hours:
+        formatted = format_hours(hours, locale)
+        found.append(("the day names of the opening hours", f"{formatted['first']} {formatted['last']}"))
+        found.append(("the time of day of the opening hours (its clock and AM/PM words)",
+                      f"{formatted['opens']} {formatted['closes']}"))
+    for handout in handouts:
+        if handout.review.reviewed_on:
+            found.append(("the long date of the review (month names)",
+                          format_long_date(handout.review.reviewed_on, locale)))
+    return found
 
 
 def format_long_date(value: date, locale: Locale) -> str:

@@ -59,10 +59,10 @@ def test_english_sheets_are_in_english(built):
 
 
 def test_every_font_is_the_committed_family_and_embedded(built):
-    """Only the @font-face family of fonts/ (named "Handouts Sans"), never a system fallback."""
+    """Only the @font-face families of fonts/ (one per script), never a system fallback."""
     for pdf in built.glob("*/*.pdf"):
         fonts = pdf_fonts(pdf)
-        assert fonts and all(re.fullmatch(r"/[A-Z]{6}\+Handouts-Sans(-Bold)?", name) and embedded
+        assert fonts and all(re.fullmatch(r"/[A-Z]{6}\+Handouts-(Latin|Arabic|Chinese)(-Bold)?", name) and embedded
                              for name, embedded in fonts), (pdf, fonts)
 
 
@@ -83,7 +83,7 @@ def test_build_one_language_and_named_sheets(cli, tmp_path):
 
 def test_unknown_language_or_sheet_is_a_usage_error_listing_what_exists(cli, tmp_path):
     result = cli("build", "--lang", "de", "--out", str(tmp_path))
-    assert result.exit_code == 2 and "unknown language 'de'" in result.stderr and "en, fr" in result.stderr
+    assert result.exit_code == 2 and "unknown language 'de'" in result.stderr and "en, es, fr, ht" in result.stderr
     result = cli("build", "--out", str(tmp_path), "itching")
     assert result.exit_code == 2 and "Sheets: breakouts, dryness, flaking, redness" in result.stderr
 

@@ -74,8 +74,8 @@ CHANGES = {
     "translated message of every sheet": (
         lambda p: replace_in(p / "locales" / "fr" / "LC_MESSAGES" / "messages.po",
                              'msgstr "Que faire"', 'msgstr "Quoi faire"'), SHEETS, "Quoi faire"),
-    "template": (lambda p: replace_in(p / "templates" / "partials" / "footer.html", "{{ brand.name }} ·",
-                                      "{{ brand.name }} — "), SHEETS, "Clinique Peau Neuve —"),
+    "template": (lambda p: replace_in(p / "templates" / "partials" / "footer.html", "{{ brand.name }}</bdi> ·",
+                                      "{{ brand.name }}</bdi> — "), SHEETS, "Clinique Peau Neuve —"),
     "stylesheet": (lambda p: replace_in(p / "templates" / "css" / "print.css", "font-size: 21pt;",
                                         "font-size: 22pt;"), SHEETS, None),
     "font file": (lambda p: (p / "fonts" / "Lato-Bold.ttf").write_bytes(
