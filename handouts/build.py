@@ -56,7 +56,7 @@ class Edition:
     @property
     def max_pages(self) -> int:
         """Pages each language may use."""
-        return 2 if self.large_print else 1
+        return 4 if self.large_print else 1
 
     def describe(self) -> str:
         kind = "bilingual" if len(self.langs) > 1 else ""
@@ -188,6 +188,10 @@ def prepare(
     raise_if_any(problems)
     raise_if_any(missing_fonts(project), EXIT_ENVIRONMENT)
     assert brand is not None and handouts is not None
+    from handouts import review as reviews  # a review covers the exact text: changed since, a draft again
+
+    handouts = reviews.apply_reviews(handouts, project.locales_dir)
+    warnings += reviews.stale_warnings(handouts, project.locales_dir)
     review_problems, review_warnings = check_reviews(handouts, release, today or date.today())
     raise_if_any(review_problems)
     warnings += review_warnings
@@ -258,7 +262,11 @@ def check_reviews(handouts: list[content.Handout], release: bool, today: date) -
     problems, warnings = [], []
     for handout in handouts:
         review = handout.review
-        if review.is_draft and release:
+        if review.is_draft and release and review.stale:
+            problems.append(Problem(
+                f"'{handout.name}' changed since its review, so --release will not print it for patients. "
+                "Ask a clinician to review it again ('handouts review').", handout.path, review.line or None))
+        elif review.is_draft and release:
             problems.append(Problem(
                 f"'{handout.name}' is a draft that no clinician has reviewed, so --release will not print it "
                 "for patients. After the review, set status: \"reviewed\", reviewed_by and reviewed_on.",
