@@ -32,7 +32,7 @@ from pathlib import Path
 
 from babel import Locale
 
-from handouts import catalogs, checks, config, content, fonts, langreview, limits, render, site
+from handouts import catalogs, checks, config, content, fonts, langreview, limits, render, review, site
 from handouts.errors import EXIT_ENVIRONMENT, EXIT_OUTPUT, EXIT_USAGE, HandoutsError, Problem, raise_if_any
 from handouts.pdf import Part
 from handouts.safefile import read_file
@@ -60,7 +60,7 @@ class Edition:
     @property
     def max_pages(self) -> int:
         """Pages each language may use."""
-        return 2 if self.large_print else 1
+        return 4 if self.large_print else 1
 
     def describe(self) -> str:
         kind = "bilingual" if len(self.langs) > 1 else ""
@@ -213,6 +213,9 @@ def prepare(
     raise_if_any(problems)
     raise_if_any(missing_fonts(project), EXIT_ENVIRONMENT)
     assert brand is not None and handouts is not None
+    # A clinician's review covers the exact text: changed since, the sheet is a draft again.
+    handouts = review.apply_reviews(handouts, project.locales_dir)
+    warnings += review.stale_warnings(handouts, project.locales_dir)
     review_problems, review_warnings = check_reviews(handouts, release, today or date.today())
     raise_if_any(review_problems)
     warnings += review_warnings
@@ -319,7 +322,11 @@ def check_reviews(handouts: list[content.Handout], release: bool, today: date) -
     problems, warnings = [], []
     for handout in handouts:
         review = handout.review
-        if review.is_draft and release:
+        if review.is_draft and release and review.stale:
+            problems.append(Problem(
+                f"'{handout.name}' changed since its review, so --release will not print it for patients. "
+                "Ask a clinician to review it again ('handouts review').", handout.path, review.line or None))
+        elif review.is_draft and release:
             problems.append(Problem(
                 f"'{handout.name}' is a draft that no clinician has reviewed, so --release will not print it "
                 "for patients. After the review, set status: \"reviewed\", reviewed_by and reviewed_on.",

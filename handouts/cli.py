@@ -147,13 +147,16 @@ def list_command(root: Path) -> None:
     """Show the sheets and the languages, with how complete each translation is."""
     from handouts import catalogs, config, content
 
+    from handouts import review as reviews
+
     project = config.load_project(root)
-    handouts = content.load_handouts(project.content_dir)
+    handouts = reviews.apply_reviews(content.load_handouts(project.content_dir), project.locales_dir)
     click.echo("Sheets:")
     width = max((len(h.name) for h in handouts), default=0)
     for handout in handouts:
         review = handout.review
         status = (f"reviewed by {review.reviewed_by} on {review.reviewed_on}" if not review.is_draft
+                  else f"DRAFT (text changed since the review of {review.reviewed_on})" if review.stale
                   else "DRAFT (not reviewed)")
         click.echo(f"  {handout.name:<{width}}  {handout.title.text}  [{status}]")
     click.echo("Languages:")
@@ -209,6 +212,26 @@ def open_command(root: Path, out_dir: Path | None) -> None:
     if not webbrowser.open(index.as_uri()):
         raise HandoutsError(f"no web browser could be started; open this address in one: {index.as_uri()}",
                             exit_code=EXIT_ENVIRONMENT)
+
+
+@main.command(name="review")
+@PROJECT_OPTION
+@click.option("--out", "-o", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the packet. Default: dist/review-packet.pdf in the project.")
+def review_command(root: Path, out_file: Path | None) -> None:
+    """Write one PDF for the clinician: every sheet awaiting review, English and French, and what changed."""
+    from handouts import review_packet
+
+    result = review_packet.write_packet(root, out_file)
+    for path in result.recorded:
+        click.echo(f"recorded the reviewed text in {shown(path)}")
+    if not result.items:
+        click.echo("Every sheet is reviewed and its text unchanged: nothing to review.")
+        return
+    for item in result.items:
+        click.echo(f"  {item.handout.name}: {item.note} text_hash: \"{item.fingerprint}\"")
+    click.echo(f"wrote {shown(result.path)} ({len(result.items)} sheet{'s' if len(result.items) != 1 else ''} "
+               "awaiting review)")
 
 
 from handouts.cli_i18n import check, i18n  # noqa: E402  (commands defined in their own module)

@@ -124,9 +124,15 @@ def check(root: Path) -> None:
     ctx = click.get_current_context()
     try:
         errors, warnings, counted = run_checks(root)
+        levels = reading_levels(root)
     except HandoutsError as err:  # no project here, or an unusable brand name
         report(ctx, err)
         return
+    if levels:
+        click.echo("Reading level (English: Flesch-Kincaid grade, at most 8; French: Kandel-Moles ease, "
+                   "at least 60):")
+        for name, measures in levels.items():
+            click.echo(f"  {name}: {', '.join(measures)}")
     for problem in errors:
         click.echo(format_problem(problem))
     for problem in warnings:
@@ -209,6 +215,15 @@ def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
         states = []
     for state in states:
         counts.append(f"{state.lang}: {state.fuzzy} fuzzy, {state.untranslated} untranslated")
+    if handouts is not None:  # content quality: reading level, parts, thresholds, levels, glossary
+        from handouts import quality, review
+
+        fr_catalogs = {lang: collect(lambda lang=lang: catalogs.load_catalog(project.locales_dir, lang))
+                       for lang in langs}
+        found = collect(lambda: quality.check_content(handouts, fr_catalogs, project.locales_dir))
+        for finding in (found[0] if found else []):
+            (errors if finding.is_error else warnings).append(finding)
+        warnings.extend(review.stale_warnings(handouts, project.locales_dir))
     counted = (f"{len(handouts) if handouts is not None else '?'} sheets, "
                f"{len(langs)} catalog{'s' if len(langs) != 1 else ''}"
                + (f" ({'; '.join(counts)})" if counts else "") + ", templates")
@@ -260,3 +275,29 @@ def _check_templates(templates_dir: Path, errors: list[Problem]) -> bool:
             errors.extend(err.problems)
             ok = False
     return ok
+
+
+def reading_levels(root: Path) -> dict[str, list[str]]:
+    """Sheet -> its reading level in each language, for the report of 'handouts check'."""
+    from handouts import catalogs, config, content, quality
+
+    project = config.load_project(root)
+    try:
+        handouts = content.load_handouts(project.content_dir)
+    except HandoutsError:
+        return {}  # the content's own errors are reported by run_checks
+    found: dict[str, list[str]] = {}
+    langs = [lang for lang in catalogs.languages(project.locales_dir) if lang != catalogs.SOURCE_LANGUAGE]
+    loaded = {}
+    for lang in langs:
+        try:
+            loaded[lang] = catalogs.load_catalog(project.locales_dir, lang)
+        except HandoutsError:
+            continue
+    try:
+        sheets = quality.check_content(handouts, loaded, project.locales_dir)[1]
+    except HandoutsError:
+        return {}  # a broken glossary: reported by run_checks
+    for sheet in sheets:
+        found.setdefault(sheet.name, []).append(f"{sheet.lang} {sheet.measure}")
+    return found

@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from handouts.content import parse_handout
+from handouts.content import SHARED_FILE, parse_handout, parse_shared
 
 
 def extract_content(
@@ -22,6 +22,11 @@ def extract_content(
 ) -> Iterator[tuple[int, str | None, str, list[str]]]:
     """Yield (line, funcname, message, comments) as Babel expects; a broken file raises its error."""
     path = Path(getattr(fileobj, "name", "content.yaml"))
+    if path.name == SHARED_FILE:  # one message per shared rule, whatever the number of sheets using it
+        for key, text in parse_shared(fileobj.read(), path).rules.items():
+            yield text.line, None, text.text, [f"Shared rule '{key}': printed the same on every sheet that uses it."]
+        return
     handout = parse_handout(fileobj.read(), path)
     for text in handout.texts():
-        yield text.line, None, text.text, [f"Sheet '{handout.name}': {text.part}."]
+        if not text.shared:  # extracted once, from the shared file
+            yield text.line, None, text.text, [f"Sheet '{handout.name}': {text.part}."]

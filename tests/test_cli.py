@@ -10,7 +10,8 @@ import pypdf
 from handouts.catalogs import catalog_path, read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-SHEETS = ["breakouts", "dryness", "flaking", "redness"]
+SHEETS = ["allergic-reaction", "breakouts", "cold-sores", "dryness", "first-days", "flaking", "redness",
+          "sun-and-dark-spots", "swelling-and-bruising"]
 
 
 def pdf_text(path: Path) -> str:
@@ -55,7 +56,7 @@ def test_french_sheets_are_in_french_with_the_clinic_contact(built):
 def test_english_sheets_are_in_english(built):
     text = pdf_text(built / "en" / "dryness.pdf")
     assert "Dry skin after microneedling" in text
-    assert "Call the clinic at 514-555-0142 if:" in text
+    assert "Call the clinic the same day at 514-555-0142 if:" in text
 
 
 def test_every_font_is_the_committed_family_and_embedded(built):
@@ -85,7 +86,8 @@ def test_unknown_language_or_sheet_is_a_usage_error_listing_what_exists(cli, tmp
     result = cli("build", "--lang", "de", "--out", str(tmp_path))
     assert result.exit_code == 2 and "unknown language 'de'" in result.stderr and "en, es, fr, ht" in result.stderr
     result = cli("build", "--out", str(tmp_path), "itching")
-    assert result.exit_code == 2 and "Sheets: breakouts, dryness, flaking, redness" in result.stderr
+    assert result.exit_code == 2 and ("Sheets: allergic-reaction, breakouts, cold-sores, dryness, first-days, "
+                                      "flaking, redness, sun-and-dark-spots, swelling-and-bruising") in result.stderr
 
 
 def test_bad_content_names_file_and_line_and_writes_nothing(cli, project, tmp_path):
@@ -139,7 +141,7 @@ def test_a_sheet_that_overflows_its_page_fails_naming_sheet_and_language(cli, pr
     assert result.exit_code == 1
     assert re.search(r"content/flaking.yaml: the sheet 'flaking' in English \(en\) needs \d pages in the en "
                      r"edition, but must fit on 1 page; shorten its text", result.stderr)
-    assert "3 rendered, 0 unchanged, 1 failed" in result.stderr and "nothing was written" in result.stderr
+    assert "8 rendered, 0 unchanged, 1 failed" in result.stderr and "nothing was written" in result.stderr
     assert list((tmp_path / "out").rglob("*.pdf")) == []
 
 

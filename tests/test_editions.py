@@ -19,7 +19,8 @@ from click.testing import CliRunner
 from handouts.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-SHEETS = ["breakouts", "dryness", "flaking", "redness"]
+SHEETS = ["allergic-reaction", "breakouts", "cold-sores", "dryness", "first-days", "flaking", "redness",
+          "sun-and-dark-spots", "swelling-and-bruising"]
 
 
 def build(*args: str, project: Path = ROOT, env: dict[str, str] | None = None):
@@ -73,11 +74,11 @@ def test_bilingual_sheet_is_french_on_the_front_and_english_on_the_back(built):
     for sheet in SHEETS:
         path = built / "fr+en" / f"{sheet}.pdf"
         front, back = page_texts(path)  # exactly two pages
-        for heading in ("Ce qui se passe", "Combien de temps ça dure", "Que faire", "À éviter",
-                        "Appelez la clinique au 514 555-0142 si :", "Info-Santé 811", "911"):
+        for heading in ("Ce qui se passe", "À quoi vous attendre, jour après jour", "Que faire", "À éviter",
+                        "Le jour même, appelez le 514 555-0142 si :", "Info-Santé 811", "911"):
             assert heading in front, (sheet, heading)
-        for heading in ("What is happening", "How long it lasts", "What to do", "What to avoid",
-                        "Call the clinic at 514-555-0142 if:", "Info-Santé 811", "911"):
+        for heading in ("What is happening", "What to expect, day by day", "What to do", "What to avoid",
+                        "Call the clinic the same day at 514-555-0142 if:", "Info-Santé 811", "911"):
             assert heading in back, (sheet, heading)
         assert "What to do" not in front and "Que faire" not in back
 
@@ -89,8 +90,7 @@ def test_bilingual_pages_are_the_single_language_sheets_with_equal_prominence(bu
         assert front == page_texts(built / "fr" / f"{sheet}.pdf")[0]
         assert back == page_texts(built / "en" / f"{sheet}.pdf")[0]
         sizes = text_sizes(built / "fr+en" / f"{sheet}.pdf")
-        assert max(s for s, t in sizes if t.startswith("Rougeurs") or t.startswith("Poussée")
-                   or t.startswith("Peau sèche") or t.startswith("Desquamation")) == \
+        assert max(s for s, t in sizes if t.endswith("après le microneedling")) == \
             max(s for s, t in sizes if t.endswith("after microneedling"))
 
 
@@ -98,7 +98,8 @@ def test_bilingual_pdf_tells_screen_readers_each_page_language(built):
     path = built / "fr+en" / "redness.pdf"
     with pikepdf.open(path) as pdf:
         assert str(pdf.Root.Lang) == "fr-CA"
-        assert str(pdf.docinfo.Title) == "Rougeurs après microneedling / Redness after microneedling | Clinique Peau Neuve"
+        assert str(pdf.docinfo.Title) == ("Rougeurs après le microneedling / Redness after microneedling | "
+                                          "Clinique Peau Neuve")
     elements = structure(path)
     h1 = [lang for tag, lang, _ in elements if tag == "H1"]
     assert h1 == ["fr-CA", "en-CA"]
@@ -158,9 +159,9 @@ def test_a_bad_large_print_setting_is_refused_with_its_line(project, tmp_path):
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").rglob("*.pdf"))
 
 
-def test_large_print_uses_at_most_two_pages_per_language_and_18_points(large):
+def test_large_print_uses_at_most_four_pages_per_language_and_18_points(large):
     for sheet in SHEETS:
-        for folder, most in (("fr-large", 2), ("en-large", 2), ("fr+en-large", 4)):
+        for folder, most in (("fr-large", 4), ("en-large", 4), ("fr+en-large", 8)):
             path = large / folder / f"{sheet}.pdf"
             pages = len(pypdf.PdfReader(path).pages)
             assert 1 <= pages <= most, (path, pages)
@@ -193,7 +194,7 @@ def test_no_text_runs_into_the_edge_of_the_paper_where_printers_cannot_print(bui
     result = build("--brand", "studio-rosemont", "--paper", "a4", "--large-print", "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
     pdfs = sorted(built.rglob("*.pdf")) + sorted(tmp_path.rglob("*.pdf"))
-    assert len(pdfs) >= 36  # every language, regular and large print
+    assert len(pdfs) == 9 * 14  # nine sheets; six languages and fr+en, in regular and large print
     for path in pdfs:
         for number, page in enumerate(pypdf.PdfReader(path).pages, 1):
             baselines: list[tuple[float, str]] = []
@@ -218,12 +219,12 @@ def test_normal_edition_body_text_is_at_least_12_points(built):
 
 def test_a_sheet_too_long_for_large_print_fails_naming_sheet_language_and_edition(project, tmp_path):
     path = project / "content" / "dryness.yaml"
-    extra = "\n".join(f'  - "Another careful step, number {i}, that makes this sheet longer."' for i in range(14))
+    extra = "\n".join(f'  - "Another careful step, number {i}, that makes this sheet longer."' for i in range(90))
     path.write_text(path.read_text().replace("what_to_do:\n", "what_to_do:\n" + extra + "\n"))
     result = build("--large-print", "--lang", "en", "--out", str(tmp_path / "out"), project=project)
     assert result.exit_code == 1
     assert re.search(r"content/dryness.yaml: the sheet 'dryness' in English \(en\) needs \d pages in the "
-                     r"en large print edition, but must fit on 2 pages", result.stderr)
+                     r"en large print edition, but must fit on 4 pages", result.stderr)
     assert not list((tmp_path / "out").rglob("*.pdf"))
 
 
@@ -259,8 +260,8 @@ def test_second_demo_brand_changes_name_phone_hours_and_adds_a_qr_code(tmp_path)
     fr = page_texts(tmp_path / "fr" / "redness.pdf")[0]
     en = page_texts(tmp_path / "en" / "redness.pdf")[0]
     assert "Studio Derma Rosemont" in fr and "Clinique Peau Neuve" not in fr
-    assert "Appelez la clinique au 438 555-0199 si :" in fr
-    assert "Call the clinic at 438-555-0199 if:" in en
+    assert "Le jour même, appelez le 438 555-0199 si :" in fr
+    assert "Call the clinic the same day at 438-555-0199 if:" in en
     assert "Du lundi au jeudi, de 10 h à 20 h" in fr and "Le samedi, de 9 h 30 à 13 h" in fr
     assert "Monday to Thursday, 10 a.m. to 8 p.m." in en.replace("\u202f", " ")
     assert "dermarosemont.example/apres-soins" in fr
@@ -300,7 +301,7 @@ def test_a_bad_qr_address_is_refused_with_its_line(project, tmp_path, value, exp
 
 
 def test_every_pdf_is_tagged_pdf_ua_with_language_title_and_alt_text(built):
-    for folder, lang, title in (("fr", "fr-CA", "Rougeurs après microneedling"),
+    for folder, lang, title in (("fr", "fr-CA", "Rougeurs après le microneedling"),
                                 ("en", "en-CA", "Redness after microneedling")):
         path = built / folder / "redness.pdf"
         with pikepdf.open(path) as pdf:
@@ -324,10 +325,16 @@ def test_every_pdf_is_tagged_pdf_ua_with_language_title_and_alt_text(built):
 
 
 def reviewed(project: Path, sheet: str, on: str) -> None:
+    """Mark a sheet reviewed the way a clinician does: status, name, date and the fingerprint of its text."""
+    from handouts.content import load_handouts
+    from handouts.review import fingerprint, french_catalog
+
     path = project / "content" / f"{sheet}.yaml"
+    handout = load_handouts(project / "content", (sheet,))[0]
+    text_hash = fingerprint(handout, french_catalog(project / "locales"))
     text = path.read_text()
     text = re.sub(r"review:\n(  .*\n)+", f'review:\n  status: "reviewed"\n  reviewed_by: "Dr. Jeanne Roy"\n'
-                  f'  reviewed_on: "{on}"\n', text)
+                  f'  reviewed_on: "{on}"\n  text_hash: "{text_hash}"\n', text)
     path.write_text(text)
 
 
@@ -335,7 +342,7 @@ def test_release_refuses_drafts_naming_each_file(project, tmp_path):
     reviewed(project, "redness", date.today().isoformat())
     result = build("--release", "--out", str(tmp_path), project=project)
     assert result.exit_code == 1
-    for sheet in ("breakouts", "dryness", "flaking"):
+    for sheet in ("breakouts", "dryness", "flaking", "first-days"):
         assert re.search(rf"content/{sheet}.yaml:\d+: '{sheet}' is a draft that no clinician has reviewed",
                          result.stderr)
     assert "redness" not in result.stderr

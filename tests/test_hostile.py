@@ -184,8 +184,8 @@ def test_the_valid_content_fixture_loads():
                                 "value; put the whole text in double quotes."),
         ("duplicate-key.yaml", "duplicate-key.yaml:7: 'title' appears twice (first at line 1); keep one of them."),
         ("unknown-key.yaml", "unknown-key.yaml:11: unknown field 'what_to_avoyd'. Did you mean 'what_to_avoid'? "
-                             "Known fields: title, summary, review, what_is_happening, how_long, what_to_do, "
-                             "what_to_avoid, call_the_clinic, get_urgent_help."),
+                             "Known fields: title, summary, review, what_is_happening, what_to_do, what_to_avoid, "
+                             "call_the_clinic, get_urgent_help, key_points, how_long, timeline."),
         ("empty-list.yaml", "empty-list.yaml:7: 'how_long' is an empty list; add at least one item."),
         ("windows-1252.yaml", "windows-1252.yaml:12: is not saved as UTF-8 (byte 0xc9 cannot be read); save the "
                               "file again with the encoding UTF-8."),

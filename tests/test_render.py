@@ -60,8 +60,8 @@ def test_template_code_in_a_translation_is_not_evaluated():
 
 def test_a_translation_with_a_wrong_placeholder_is_refused_with_its_line():
     with pytest.raises(HandoutsError) as caught:
-        render({"Call the clinic at %(phone)s if:": "Appelez au %(telephone)s si :"})
-    assert str(caught.value).startswith("fr.po:7: the translation of 'Call the clinic at %(phone)s if:'")
+        render({"Call the clinic the same day at %(phone)s if:": "Appelez au %(telephone)s si :"})
+    assert str(caught.value).startswith("fr.po:7: the translation of 'Call the clinic the same day at %(phone)s")
 
 
 def test_review_date_follows_the_language():
@@ -73,4 +73,4 @@ def test_review_date_follows_the_language():
 def test_the_clinic_phone_comes_from_the_brand_in_each_language_format():
     assert format_phone("5145550142", "fr") == "514\u00a0555-0142"
     assert format_phone("5145550142", "en") == "514-555-0142"
-    assert "Call the clinic at <bdi dir=\"ltr\">514-555-0142</bdi> if:" in render({}, lang="en")
+    assert "Call the clinic the same day at <bdi dir=\"ltr\">514-555-0142</bdi> if:" in render({}, lang="en")

@@ -1,0 +1,398 @@
+"""Content-quality checks on the sheets, per sheet and language: what a patient-education
+reviewer looks at before a sheet is printed.
+
+- reading level: English Flesch-Kincaid grade (above 6 a warning, above 8 an error);
+  French Kandel-Moles reading ease (below 70 a warning, below 60 an error);
+- a missing part: summary (key actions and warning signs), time frame, what to do, when to
+  call the clinic, urgent help, and the shared rules every sheet carries;
+- a threshold without a number ("a few days", "longer than expected") and durations in words;
+- one symptom on two levels (normal / call the clinic / get help right away), within a sheet
+  and across sheets;
+- a glossary term translated other than the approved way (``locales/<lang>/glossary.yaml``,
+  modelled on Weblate's glossary check).
+
+Nothing here imports WeasyPrint; ``handouts check`` runs it (handouts/cli_i18n.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from handouts.catalogs import Catalog, Translator
+from handouts.content import Handout, Text
+from handouts.errors import HandoutsError, Problem
+from handouts.yamlfile import Mapping, Scalar, Sequence, read_yaml
+
+ERROR = "error"
+WARNING = "warning"
+
+# ------------------------------------------------------------------ reading level
+
+MAX_GRADE = 8.0  # Flesch-Kincaid grade above which an English sheet is refused
+WARN_GRADE = 6.0  # plain-language target: above it, a warning
+MIN_EASE_FR = 60.0  # Kandel-Moles reading ease below which a French sheet is refused
+WARN_EASE_FR = 70.0  # below it, a warning ("facile" starts at 70 on the Kandel-Moles scale)
+
+_WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")
+_WORD_FR = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿœŒæÆ]+(?:[-][A-Za-zÀ-ÖØ-öø-ÿœŒæÆ]+)*")
+_SENTENCE_END = re.compile(r"[.!?:;]+(?:\s|$)")
+_VOWELS_FR = re.compile(r"[aeiouyàâäéèêëîïôöùûüœæ]+")
+
+
+def syllables(word: str) -> int:
+    """English: count vowel groups, the usual estimate (a silent final 'e' does not count)."""
+    word = word.lower()
+    groups = re.findall(r"[aeiouy]+", word)
+    count = len(groups)
+    if word.endswith("e") and not word.endswith(("le", "ee", "ye")) and count > 1:
+        count -= 1
+    if word.endswith(("ed", "es")) and count > 1 and not re.search(r"[td]ed$|[sxzh]es$|ces$|ges$", word):
+        count -= 1
+    return max(count, 1)
+
+
+def syllables_fr(word: str) -> int:
+    """French: vowel groups, less a mute final e, es or ent (« crème », « restent »)."""
+    word = word.lower()
+    count = len(_VOWELS_FR.findall(word))
+    if count > 1 and re.search(r"[^aeiouyéèêàâîôû](e|es|ent)$", word):
+        count -= 1
+    return max(count, 1)
+
+
+def _sentences(texts: list[str]) -> int:
+    return sum(max(1, len(_SENTENCE_END.findall(text.strip() + " "))) for text in texts)
+
+
+def grade(sentences: list[str]) -> float:
+    """Flesch-Kincaid grade of a list of texts (each a sentence, a list item or a short paragraph)."""
+    words = [w for text in sentences for w in _WORD.findall(text)]
+    if not words:
+        return 0.0
+    per_sentence = len(words) / _sentences(sentences)
+    per_word = sum(syllables(w) for w in words) / len(words)
+    return round(0.39 * per_sentence + 11.8 * per_word - 15.59, 1)
+
+
+def reading_ease_fr(sentences: list[str]) -> float:
+    """Kandel-Moles reading ease of French text (Flesch adapted to French: higher is easier)."""
+    words = [w for text in sentences for w in _WORD_FR.findall(text)]
+    if not words:
+        return 100.0
+    per_sentence = len(words) / _sentences(sentences)
+    per_word = sum(syllables_fr(w) for w in words) / len(words)
+    return round(207 - 1.015 * per_sentence - 73.6 * per_word, 1)
+
+
+# ------------------------------------------------------------------ findings
+
+
+@dataclass(frozen=True)
+class Finding(Problem):
+    """A Problem with a severity: ``error`` makes ``handouts check`` fail, ``warning`` does not."""
+
+    severity: str = ERROR
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+
+def _text_label(text: Text) -> str:
+    return f"shared rule '{text.shared}'" if text.shared else text.part
+
+
+# ------------------------------------------------------------------ parts
+
+# Shared rules (content/_shared.yaml) a sheet must carry, by part: the three levels must
+# say the same thing on every sheet.
+REQUIRED_SHARED: dict[str, tuple[str, ...]] = {
+    "call_the_clinic": ("call_infection", "call_cold_sore", "call_allergy", "call_worried"),
+    "get_urgent_help": ("urgent_swelling", "urgent_breathing", "urgent_hives", "urgent_faint"),
+}
+SUN_RULES = ("sun_protect", "sun_avoid")
+PART_NAMES = {
+    "key_points": "a summary of the key actions and warning signs (key_points:)",
+    "timeline": "a time frame (timeline: with at least 2 steps)",
+    "what_to_do": "what to do (what_to_do:)",
+    "call_the_clinic": "when to call the clinic (call_the_clinic:)",
+    "get_urgent_help": "when to get urgent help (get_urgent_help:)",
+}
+_WARNING_WORDS = re.compile(r"\b(call|911)\b", re.I)
+
+
+def check_parts(handout: Handout) -> list[Finding]:
+    """Every part a patient needs is there, with the shared rules every sheet must carry."""
+    findings = []
+    path = handout.path
+
+    def missing(what: str, line: int | None = None) -> None:
+        findings.append(Finding(f"the sheet '{handout.name}' has no {what}; add it.", path, line or 1))
+
+    if len(handout.sections.get("key_points", ())) < 2:
+        missing(PART_NAMES["key_points"])
+    elif not any(_WARNING_WORDS.search(t.text) for t in handout.sections["key_points"]):
+        findings.append(Finding(
+            f"the summary of '{handout.name}' names no warning sign: one key point should say when to "
+            "call the clinic or 911.", path, handout.sections["key_points"][0].line))
+    if len(handout.timeline) < 2 and not handout.sections.get("how_long"):
+        missing(PART_NAMES["timeline"])
+    for key in ("what_to_do", "call_the_clinic", "get_urgent_help"):
+        if not handout.sections.get(key):
+            missing(PART_NAMES[key])
+    for key, rules in REQUIRED_SHARED.items():
+        items = handout.sections.get(key, ())
+        used = [t.shared for t in items]
+        for rule in rules:
+            if rule not in used:
+                line = items[0].line if items and not items[0].shared else None
+                findings.append(Finding(
+                    f"'{key}' of '{handout.name}' lacks the shared rule '{rule}'; add the item "
+                    f'  - shared: "{rule}"  so every sheet gives the same signs.', path, line or 1))
+        if key == "get_urgent_help" and items and items[0].shared != rules[0]:
+            findings.append(Finding(
+                f"the urgent box of '{handout.name}' must start with the most urgent sign "
+                f"(shared rule '{rules[0]}').", path, 1))
+    every = [t.shared for items in handout.sections.values() for t in items]
+    if not any(rule in every for rule in SUN_RULES):
+        findings.append(Finding(
+            f"the sheet '{handout.name}' says nothing about the sun; add the shared rule 'sun_avoid' or "
+            "'sun_protect'.", path, 1))
+    return findings
+
+
+def check_translated_parts(handout: Handout, translator: Translator) -> list[Finding]:
+    """A part whose text has no translation prints in English on the translated sheet."""
+    if translator.catalog is None:
+        return []
+    findings = []
+    for text in handout.texts():
+        if translator.entry(text.text) is None:
+            findings.append(Finding(
+                f"{_text_label(text)} of '{handout.name}' has no {translator.lang} translation yet "
+                f"(printed in English): {text.text[:50]!r}.", translator.catalog.path, 1, WARNING))
+    return findings
+
+
+# ------------------------------------------------------------------ thresholds
+
+_UNITS = r"(?:minutes?|hours?|days?|weeks?|months?)"
+VAGUE = {
+    "en": [
+        re.compile(rf"\b(?:a few|a couple of|several|some|many) {_UNITS}", re.I),
+        re.compile(r"\blonger than (?:expected|usual|normal)\b", re.I),
+        re.compile(r"\b(?:a long time|a while|too long)\b", re.I),
+    ],
+    "fr": [
+        re.compile(r"\b(?:quelques|plusieurs|certains|certaines) (?:minutes|heures|jours|semaines|mois)\b", re.I),
+        re.compile(r"\bplus longtemps que (?:prévu|d'habitude|la normale)\b", re.I),
+    ],
+}
+SPELLED = {
+    "en": re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|"
+                     rf"twenty|thirty) {_UNITS}", re.I),
+    "fr": re.compile(r"\b(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quatorze|vingt|trente) "
+                     r"(?:minutes|heures|jours|semaines|mois)\b", re.I),
+}
+# In "call the clinic" items, a time word without a digit is a threshold a patient cannot act on.
+_TIME_WORDS = re.compile(r"\b(?:lasts?|longer|more than|after|within|still)\b", re.I)
+
+
+def check_thresholds(texts: Iterable[Text], lang: str, where: Path, sheet: str,
+                     call_items: Iterable[Text] = ()) -> list[Finding]:
+    findings = []
+    for text in texts:
+        for pattern in VAGUE.get(lang, []):
+            found = pattern.search(text.text)
+            if found:
+                findings.append(Finding(
+                    f"'{found.group(0)}' in {_text_label(text)} of '{sheet}' ({lang}) is a threshold without a "
+                    "number; write the number (\"more than 3 days\").", where, text.line))
+        spelled = SPELLED.get(lang)
+        found = spelled.search(text.text) if spelled else None
+        if found:
+            findings.append(Finding(
+                f"'{found.group(0)}' in {_text_label(text)} of '{sheet}' ({lang}): write durations in digits "
+                "(\"2 weeks\"), so patients find them and the number checks cover them.", where, text.line))
+    if lang == "en":
+        for text in call_items:
+            if _TIME_WORDS.search(text.text) and not re.search(r"\d", text.text):
+                findings.append(Finding(
+                    f"{_text_label(text)} of '{sheet}' sets a time limit without a number: "
+                    f"{text.text!r}.", where, text.line))
+    return findings
+
+
+# ------------------------------------------------------------------ one symptom, one level
+
+LEVELS = ("normal", "call the clinic", "get help right away")
+# Phrases that name one warning sign; each may appear on one level only, on every sheet.
+SIGNS = ("puffiness", "swelling of your lips", "trouble breathing", "hives", "fainting", "pus", "fever",
+         "yellow crust", "blister", "tingling", "itching", "rash", "pinpoint bleeding", "dots of blood",
+         "vision", "eye pain", "chills")
+
+
+def levels_of(handout: Handout) -> dict[str, list[Text]]:
+    """The texts of each level: what is normal, when to call the clinic, when to get help right away."""
+    normal = list(handout.sections.get("what_is_happening", ())) + list(handout.sections.get("how_long", ()))
+    normal += [t for step in handout.timeline for t in (step.when, step.what)]
+    return {"normal": normal, "call the clinic": list(handout.sections.get("call_the_clinic", ())),
+            "get help right away": list(handout.sections.get("get_urgent_help", ()))}
+
+
+def sign_levels(level_texts: dict[str, Iterable[str]]) -> dict[str, set[str]]:
+    """Sign phrase -> the levels whose texts name it."""
+    found: dict[str, set[str]] = {}
+    for level, texts in level_texts.items():
+        joined = " ".join(texts).lower()
+        for sign in SIGNS:
+            if re.search(rf"\b{re.escape(sign)}(?:s|es|ed|ing)?\b", joined):
+                found.setdefault(sign, set()).add(level)
+    return found
+
+
+def check_levels(handouts: list[Handout]) -> list[Finding]:
+    """A sign named on two levels, in one sheet or across the sheets, is an error."""
+    findings = []
+    everywhere: dict[str, dict[str, str]] = {}  # sign -> level -> first sheet
+    for handout in handouts:
+        levels = levels_of(handout)
+        for sign, where in sign_levels({k: [t.text for t in v] for k, v in levels.items()}).items():
+            if len(where) > 1:
+                findings.append(Finding(
+                    f"'{sign}' appears under {' and '.join(sorted(where))} in '{handout.name}': a patient cannot "
+                    "tell which applies. Keep each sign on one level.", handout.path, 1))
+            for level in where:
+                everywhere.setdefault(sign, {}).setdefault(level, handout.name)
+    for sign, where in everywhere.items():
+        if len(where) > 1:
+            sheets = ", ".join(f"{level} in '{sheet}'" for level, sheet in sorted(where.items()))
+            findings.append(Finding(f"'{sign}' is on two levels across the sheets ({sheets}); keep it on one.",
+                                    None, None))
+    return findings
+
+
+# ------------------------------------------------------------------ glossary
+
+GLOSSARY_FILE = "glossary.yaml"
+
+
+@dataclass(frozen=True)
+class Glossary:
+    path: Path
+    terms: dict[str, tuple[tuple[str, ...], int]]  # English term -> (approved forms, line)
+
+
+def load_glossary(locales_dir: Path, lang: str) -> Glossary | None:
+    """``locales/<lang>/glossary.yaml``: ``English term: ["approved form", ...]``; None when absent."""
+    path = locales_dir / lang / GLOSSARY_FILE
+    if not path.is_file():
+        return None
+    root = read_yaml(path)
+    if not isinstance(root, Mapping):
+        raise HandoutsError('must list terms, one per line: english term: ["approved translation", ...].', path, 1)
+    terms = {}
+    problems = []
+    for key, (line, node) in root.items.items():
+        forms: list[str] = []
+        if isinstance(node, Scalar):
+            forms = [node.value]
+        elif isinstance(node, Sequence) and all(isinstance(i, Scalar) for i in node.items):
+            forms = [i.value for i in node.items]  # type: ignore[union-attr]
+        if not forms or not all(f.strip() for f in forms):
+            problems.append(Problem(f"the term '{key}' needs its approved translation(s).", path, line))
+            continue
+        terms[key.strip().lower()] = (tuple(f.strip() for f in forms), line)
+    if problems:
+        raise HandoutsError.collect(problems)
+    return Glossary(path, terms)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").replace("’", "'").lower().split())
+
+
+def check_glossary(catalog: Catalog, glossary: Glossary) -> list[Finding]:
+    """Weblate's glossary check: when the English has a term, the translation has an approved form."""
+    findings = []
+    for entry in catalog.entries:
+        if not entry.translated:
+            continue
+        english, translation = _norm(entry.msgid), _norm(entry.msgstr)
+        for term, (forms, _) in glossary.terms.items():
+            if re.search(rf"\b{re.escape(term)}(?:s|es)?\b", english) and not any(
+                    _norm(form) in translation for form in forms):
+                shown = " or ".join(f"'{f}'" for f in forms)
+                findings.append(Finding(
+                    f"'{term}' must be translated {shown} (glossary {glossary.path.name}); the translation "
+                    f"says {entry.msgstr[:60]!r}.", catalog.path, entry.line))
+    return findings
+
+
+# ------------------------------------------------------------------ everything
+
+
+def check_reading_level(handout: Handout, lang: str, translate: Callable[[str], str] | None = None,
+                        where: Path | None = None) -> list[Finding]:
+    texts = [translate(t.text) if translate else t.text for t in handout.texts()]
+    path = where or handout.path
+    if lang == "en":
+        value = grade(texts)
+        if value > MAX_GRADE:
+            return [Finding(f"'{handout.name}' (en) reads at grade {value} (Flesch-Kincaid); keep it at "
+                            f"{MAX_GRADE:g} or below: shorter sentences, everyday words.", path, 1)]
+        if value > WARN_GRADE:
+            return [Finding(f"'{handout.name}' (en) reads at grade {value} (Flesch-Kincaid); aim for "
+                            f"{WARN_GRADE:g} or below.", path, 1, WARNING)]
+    elif lang == "fr":
+        value = reading_ease_fr(texts)
+        if value < MIN_EASE_FR:
+            return [Finding(f"'{handout.name}' (fr) has a reading ease of {value} (Kandel-Moles); keep it at "
+                            f"{MIN_EASE_FR:g} or above: shorter sentences, everyday words.", path, 1)]
+        if value < WARN_EASE_FR:
+            return [Finding(f"'{handout.name}' (fr) has a reading ease of {value} (Kandel-Moles); aim for "
+                            f"{WARN_EASE_FR:g} or above.", path, 1, WARNING)]
+    return []
+
+
+@dataclass(frozen=True)
+class SheetReport:
+    """The figures of one sheet in one language, for 'handouts check'."""
+
+    name: str
+    lang: str
+    measure: str  # "grade 3.4" or "ease 82.1"
+
+
+def check_content(handouts: list[Handout], catalogs: dict[str, Catalog | None],
+                  locales_dir: Path) -> tuple[list[Finding], list[SheetReport]]:
+    """Every content-quality check, per sheet and language; ``catalogs``: lang -> catalog (None for en)."""
+    findings: list[Finding] = []
+    reports: list[SheetReport] = []
+    findings += check_levels(handouts)
+    for handout in handouts:
+        findings += check_parts(handout)
+        findings += check_thresholds(handout.texts(), "en", handout.path, handout.name,
+                                     handout.sections.get("call_the_clinic", ()))
+        findings += check_reading_level(handout, "en")
+        reports.append(SheetReport(handout.name, "en", f"grade {grade([t.text for t in handout.texts()])}"))
+    for lang, catalog in catalogs.items():
+        if catalog is None:
+            continue
+        translator = Translator(lang, catalog)
+        for handout in handouts:
+            translated = handout.map_texts(lambda t, tr=translator: replace(t, text=tr.gettext(t.text)))
+            findings += check_translated_parts(handout, translator)
+            findings += [replace(f, path=catalog.path, line=None) for f in
+                         check_thresholds(translated.texts(), lang, catalog.path, handout.name)]
+            findings += check_reading_level(handout, lang, translator.gettext, catalog.path)
+            if lang == "fr":
+                reports.append(SheetReport(handout.name, lang,
+                                           f"ease {reading_ease_fr([t.text for t in translated.texts()])}"))
+        glossary = load_glossary(locales_dir, lang)
+        if glossary is not None:
+            findings += check_glossary(catalog, glossary)
+    return findings, reports
