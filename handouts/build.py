@@ -35,7 +35,7 @@ from babel import Locale
 from handouts import catalogs, checks, config, content, fonts, langreview, limits, render, review, site
 from handouts.errors import EXIT_ENVIRONMENT, EXIT_OUTPUT, EXIT_USAGE, HandoutsError, Problem, raise_if_any
 from handouts.pdf import Part
-from handouts.safefile import read_file
+from handouts.safefile import read_file, umask
 
 TEMP_PREFIX = ".handouts-tmp-"
 LOCK_NAME = ".handouts.lock"
@@ -748,7 +748,7 @@ def publish(outputs: list[tuple[Path, bytes]]) -> None:
         for path, data in outputs:
             fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".part", dir=path.parent)
             staged.append((Path(tmp), path))
-            os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a PDF is for everyone to print
+            os.fchmod(fd, 0o666 & ~umask())  # mkstemp makes 0600; a PDF is for everyone to print
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
@@ -784,12 +784,6 @@ def publish(outputs: list[tuple[Path, bytes]]) -> None:
     finally:
         for keep in previous.values():
             keep.unlink(missing_ok=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def clean_stale_temporaries(folder: Path) -> None:

@@ -28,7 +28,7 @@ from babel.messages.pofile import write_po as babel_write_po
 from handouts import catalogs, langreview
 from handouts.catalogs import SOURCE_LANGUAGE, Catalog, Entry
 from handouts.errors import EXIT_USAGE, HandoutsError, Problem, raise_if_any
-from handouts.safefile import read_file
+from handouts.safefile import read_file, write_atomically
 from handouts.yamlfile import decode_text
 
 WIDTH = 79
@@ -154,7 +154,7 @@ def extract(root: Path, locales_dir: Path) -> tuple[Path, bool]:
         if _without_generator(fresh) == _without_generator(old_bytes):
             return pot, False
     new = _po_bytes(extract_catalog(root, _source_date(), ids), sort_by_file=True)
-    _write_atomically(pot, new)
+    write_atomically(pot, new)
     return pot, True
 
 
@@ -245,7 +245,7 @@ def update(locales_dir: Path) -> list[UpdateResult]:
         pending.append((path, new))
         results.append(UpdateResult(path, lang, True, summary))
     for path, new in pending:
-        _write_atomically(path, new)
+        write_atomically(path, new)
     return results
 
 
@@ -281,7 +281,7 @@ def init(locales_dir: Path, lang: str) -> Path:
     data = _po_bytes(catalog)
     catalogs.parse_po(data, path, lang)  # what we write must pass our own reader
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomically(path, data)
+    write_atomically(path, data)
     langreview.write_template(locales_dir, lang)
     return path
 
@@ -380,17 +380,3 @@ def language_status(catalog: Catalog, template: Catalog | None) -> LanguageStatu
 # --- files -----------------------------------------------------------------------------
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

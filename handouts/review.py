@@ -23,6 +23,9 @@ from pathlib import Path
 from handouts.catalogs import Catalog, Translator, load_catalog
 from handouts.content import Handout
 from handouts.errors import HandoutsError, Problem
+from handouts.safefile import read_file, write_atomically
+
+MAX_SNAPSHOT_BYTES = 1_000_000  # the text of one reviewed sheet, both languages: a few kB
 
 REVIEW_LANGS = ("en", "fr")  # the texts a review covers: the source and the Quebec French
 SNAPSHOT_DIR = "_reviewed"
@@ -109,9 +112,8 @@ def record_reviewed(handouts: list[Handout], content_dir: Path, catalog: Catalog
         data = {"text_hash": print_, "reviewed_on": str(handout.review.reviewed_on),
                 "texts": [list(row) for row in sheet_texts(handout, catalog)]}
         new = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-        if not path.is_file() or path.read_text(encoding="utf-8") != new:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(new, encoding="utf-8")
+        if not path.exists() or read_file(path, MAX_SNAPSHOT_BYTES, content_dir.parent).decode("utf-8") != new:
+            write_atomically(path, new.encode("utf-8"))
             written.append(path)
     return written
 
@@ -144,8 +146,14 @@ def awaiting_review(handouts: list[Handout], content_dir: Path, catalog: Catalog
         rows = sheet_texts(handout, catalog)
         snapshot = snapshot_path(content_dir, handout.name)
         changes: list[tuple[str, str, str, str]] = []
-        if snapshot.is_file():
-            data = json.loads(snapshot.read_text(encoding="utf-8"))
+        if snapshot.exists():
+            try:
+                data = json.loads(read_file(snapshot, MAX_SNAPSHOT_BYTES, content_dir.parent).decode("utf-8"))
+            except (ValueError, RecursionError) as err:  # not UTF-8, not JSON, nested too deep
+                raise HandoutsError("is damaged (it is written by 'handouts review'); delete it and run "
+                                    "'handouts review' again.", snapshot) from err
+            if not isinstance(data, dict):
+                data = {}
             changes = changes_since(data.get("texts", []), rows)
             note = f"Changes since the review of {data.get('reviewed_on', '?')}: {len(changes)}."
         elif handout.review.stale:

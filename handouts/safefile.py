@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 from handouts.errors import EXIT_INPUT, HandoutsError
@@ -86,3 +87,31 @@ def too_big(path: Path, size: int, limit: int, what: str, exit_code: int = EXIT_
     return HandoutsError(f"is {'more than ' if size > limit else ''}{max(size, limit + 1) // 1000:,} kB; "
                          f"a {what} here must be under {shown}. Is this the right file?", path, 1,
                          exit_code=exit_code)
+
+
+def umask() -> int:
+    """The process's umask (os.umask can only be read by setting it)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace one file in a single rename: a reader sees the old file or the new one, never a part.
+
+    The new file keeps the old one's permissions, or gets the usual ones (0666 less the
+    umask); it is on disk (fsync) before it takes the old one's place. The PDFs of a build
+    are published together by ``build.publish``; this is for one file on its own.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
