@@ -7,6 +7,7 @@ from pathlib import Path
 
 from handouts import config, content, review
 from handouts.errors import EXIT_OUTPUT, HandoutsError
+from handouts.safefile import write_atomically
 
 
 @dataclass
@@ -32,10 +33,7 @@ def write_packet(root: Path, out_file: Path | None = None) -> PacketResult:
                            fonts_dir=project.fonts_dir)
     rendered = renderer.render(review.packet_html(items), "Sheets awaiting review")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.part")
-        tmp.write_bytes(rendered.pdf or b"")
-        tmp.replace(path)
+        write_atomically(path, rendered.pdf or b"")
     except OSError as err:
         raise HandoutsError(f"cannot write the packet ({err.strerror}); choose another place with --out.",
                             path, exit_code=EXIT_OUTPUT) from err
