@@ -110,7 +110,8 @@ def outputs(plan: Plan, out_dir: Path, cache: dict[str, dict[str, Any]],
 
     handouts = {h.name: h for h in plan.handouts}
     for task in plan.tasks:
-        cache[task.relpath]["catalogue"] = catalogue_entry(plan, handouts[task.name], task)
+        if task.relpath in cache:  # not a PDF this build failed to make (too long, say): it is not listed
+            cache[task.relpath]["catalogue"] = catalogue_entry(plan, handouts[task.name], task)
     # A thumbnail for every PDF listed, this build's or an earlier one's, drawn only when missing
     # or when its PDF changed.
     for relpath, entry in cache.items():
