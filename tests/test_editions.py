@@ -194,7 +194,7 @@ def test_no_text_runs_into_the_edge_of_the_paper_where_printers_cannot_print(bui
     result = build("--brand", "studio-rosemont", "--paper", "a4", "--large-print", "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
     pdfs = sorted(built.rglob("*.pdf")) + sorted(tmp_path.rglob("*.pdf"))
-    assert len(pdfs) == 9 * 14  # nine sheets; six languages and fr+en, in regular and large print
+    assert len(pdfs) == 9 * 14 + 9 * 7  # nine sheets in six languages and fr+en, regular and large print; then large print
     for path in pdfs:
         for number, page in enumerate(pypdf.PdfReader(path).pages, 1):
             baselines: list[tuple[float, str]] = []
