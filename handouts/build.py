@@ -322,7 +322,13 @@ def check_reviews(handouts: list[content.Handout], release: bool, today: date) -
     problems, warnings = [], []
     for handout in handouts:
         review = handout.review
-        if review.is_draft and release and review.stale:
+        if review.is_draft and release and review.stale and not review.text_hash:
+            problems.append(Problem(
+                f"'{handout.name}' is marked reviewed but its review has no text_hash, so nobody can tell which "
+                "text the clinician read and --release will not print it. Run 'handouts review' and copy the "
+                "sheet's fingerprint into text_hash once the clinician has read that text.",
+                handout.path, review.line or None))
+        elif review.is_draft and release and review.stale:
             problems.append(Problem(
                 f"'{handout.name}' changed since its review, so --release will not print it for patients. "
                 "Ask a clinician to review it again ('handouts review').", handout.path, review.line or None))

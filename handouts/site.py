@@ -249,6 +249,17 @@ def search_text(text: str) -> str:
 
 # ---------------------------------------------------------------- the web version of a sheet
 
+def language_tag(lang: str, region: str | None = None) -> str:
+    """The BCP 47 tag of a sheet language for ``lang`` and ``hreflang`` (never the folder's
+    name: ``zh_Hans`` is ``zh-Hans``, ``pt_BR`` is ``pt-BR``); with ``region``, the locale the
+    sheet is printed in (``fr-CA``, but ``zh-Hans``: Babel knows no zh_Hans_CA)."""
+    try:
+        locale = catalogs.locale_for(lang, region) if region else Locale.parse(lang)
+    except (ValueError, LookupError, HandoutsError):
+        return lang.replace("_", "-")
+    return render.html_language(locale)
+
+
 def language_name(lang: str, in_lang: str) -> str:
     try:
         name = Locale.parse(lang).get_display_name(Locale.parse(in_lang)) or lang
@@ -268,7 +279,7 @@ def web_page(plan: Plan, handout: content.Handout, lang: str, logo_name: str, ot
     pdfs = [{"href": href(relpath, lang), "large": large}
             for relpath, large in ((f"{lang}/{handout.name}.pdf", False), (f"{lang}-large/{handout.name}.pdf", True))
             if exists(relpath)]
-    languages = [{"href": href(sheet_page(other, handout.name), lang), "lang": other,
+    languages = [{"href": href(sheet_page(other, handout.name), lang), "lang": language_tag(other),
                   "name": language_name(other, other)} for other in others]
     web = {
         "assets": href(ASSETS, lang) + "/",
@@ -416,6 +427,7 @@ def catalogue_page(plan: Plan, listed: list[tuple[str, dict[str, Any]]], names: 
         editions=editions,
         has_large=any(entry["catalogue"]["large_print"] for _, entry in listed),
         language_names={ui: language_name(ui, ui) for ui in UI_LANGS},
+        ui_tags={ui: language_tag(ui) for ui in UI_LANGS},
         script_strings=Markup(json.dumps(strings, ensure_ascii=False, sort_keys=True)  # noqa: S704
                               .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")),
         assets=ASSETS + "/",
@@ -446,7 +458,8 @@ def card(relpath: str, meta: dict[str, Any], region: str, exists: Any) -> dict[s
             fuzzy = both("fuzzy", count=gaps["fuzzy"])
             text = {ui: f"{text[ui]} {fuzzy[ui]}" for ui in UI_LANGS}
         statuses.append({"text": text, "complete": not gaps or not (gaps["untranslated"] or gaps["fuzzy"])})
-    webs = [{"href": href(sheet_page(lang, meta["sheet"])), "lang": lang, "name": language_name(lang, lang),
+    webs = [{"href": href(sheet_page(lang, meta["sheet"])), "lang": lang, "tag": language_tag(lang),
+             "name": language_name(lang, lang),
              "title": meta["titles"].get(lang, meta["source_title"])}
             for lang in langs if exists(sheet_page(lang, meta["sheet"]))]
     return {
@@ -456,7 +469,7 @@ def card(relpath: str, meta: dict[str, Any], region: str, exists: Any) -> dict[s
         "edition_key": "+".join(langs),
         "size": "large" if meta["large_print"] else "regular",
         "titles": [(lang, meta["titles"].get(lang, meta["source_title"])) for lang in langs],
-        "html_langs": {lang: str(catalogs.locale_for(lang, region)).replace("_", "-") for lang in langs},
+        "html_langs": {lang: language_tag(lang, region) for lang in langs},
         "review": review,
         "translation": statuses,
         "webs": webs,

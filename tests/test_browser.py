@@ -15,8 +15,16 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-SHEETS = ["breakouts", "dryness", "flaking", "redness"]
-EDITIONS = ["fr", "en", "fr+en", "fr-large", "en-large", "fr+en-large"]
+from handouts import catalogs, config, content
+
+ROOT = Path(__file__).resolve().parent.parent
+# What a full build of the real project makes (as in test_site.py): every sheet of content/, in
+# every language of locales/ (and English) and the bilingual pair, in regular and large print.
+SHEETS = [path.stem for path in content.sheet_paths(ROOT / "content")]
+LANGS = catalogs.languages(ROOT / "locales")
+PAIR = "+".join(config.load_project(ROOT).bilingual)
+EDITIONS = [f"{edition}{size}" for size in ("", "-large") for edition in [*LANGS, PAIR]]
+TOTAL = len(SHEETS) * len(EDITIONS)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = os.environ.get("HANDOUTS_SCREENSHOTS")  # a folder: keep the screenshots there to look at
@@ -100,10 +108,10 @@ def test_the_catalogue_loads_from_the_folder_with_no_error_and_no_request_outsid
     # It did load its stylesheet, script and every thumbnail, all from the folder.
     loaded = {unquote(urlsplit(url).path) for url in opened.requests}
     assert str(built.resolve() / "assets" / "catalogue.js") in loaded
-    assert sum(path.endswith(".png") for path in loaded) == len(SHEETS) * len(EDITIONS)
+    assert sum(path.endswith(".png") for path in loaded) == TOTAL
     broken = opened.page.eval_on_selector_all("img", "images => images.filter(i => !i.naturalWidth).length")
     assert broken == 0
-    assert opened.page.inner_text("#count") == f"{len(SHEETS) * len(EDITIONS)} fiche(s) affichée(s) sur 24."
+    assert opened.page.inner_text("#count") == f"{TOTAL} fiche(s) affichée(s) sur {TOTAL}."
 
 
 def test_search_by_symptom_in_french_or_english_finds_the_sheet(built, visit):
@@ -113,7 +121,7 @@ def test_search_by_symptom_in_french_or_english_finds_the_sheet(built, visit):
         assert visible_sheets(page) == ["sheet-redness"], query
         assert visible_cards(page) == len(EDITIONS), query
     page.fill("#q", "")
-    assert visible_cards(page) == len(SHEETS) * len(EDITIONS)
+    assert visible_cards(page) == TOTAL
 
 
 def test_search_ignores_accents_and_says_when_nothing_matches(built, visit):
@@ -138,7 +146,7 @@ def test_filters_by_language_and_edition(built, visit):
     page.fill("#q", "rougeur")
     assert visible_cards(page) == 1
     page.click("button[type=reset]")
-    page.wait_for_function("document.querySelectorAll('.card:not([hidden])').length === 24")
+    page.wait_for_function(f"document.querySelectorAll('.card:not([hidden])').length === {TOTAL}")
 
 
 def test_the_page_switches_between_french_and_english_and_remembers(built, visit):
@@ -152,9 +160,9 @@ def test_the_page_switches_between_french_and_english_and_remembers(built, visit
     assert page.title().startswith("Aftercare sheets")
     assert page.get_attribute("button[data-ui-lang=en]", "aria-pressed") == "true"
     assert "DRAFT: not for patients." in page.inner_text("#sheet-redness")
-    assert page.inner_text("#count") == "Showing 24 of 24 sheets."
+    assert page.inner_text("#count") == f"Showing {TOTAL} of {TOTAL} sheets."
     # The sheets' own titles stay in their language.
-    assert "Rougeurs après microneedling" in page.inner_text("#sheet-redness")
+    assert "Rougeurs après le microneedling" in page.inner_text("#sheet-redness")
     page.reload()
     assert page.inner_text("h1") == "Aftercare sheets"
     page.click("button[data-ui-lang=fr]")
@@ -164,19 +172,20 @@ def test_the_page_switches_between_french_and_english_and_remembers(built, visit
 def test_every_pdf_link_opens_an_existing_pdf(built, visit):
     page = visit(built / "index.html").page
     links = page.eval_on_selector_all("a[href$='.pdf']", "links => links.map(a => a.href)")
-    assert len(set(links)) == len(SHEETS) * len(EDITIONS)
+    assert len(set(links)) == TOTAL
     for url in links:
         path = Path(unquote(urlsplit(url).path))
         assert path.is_relative_to(built.resolve()) and path.read_bytes().startswith(b"%PDF-"), url
     webs = page.eval_on_selector_all("a.web", "links => links.map(a => a.href)")
     assert {Path(unquote(urlsplit(url).path)).relative_to(built.resolve()).as_posix() for url in webs} == {
-        f"{lang}/{sheet}.html" for lang in ("fr", "en") for sheet in SHEETS}
+        f"{lang}/{sheet}.html" for lang in LANGS for sheet in SHEETS}
 
 
 def test_the_keyboard_alone_reaches_every_sheet_and_the_language_switch(built, visit):
     page = visit(built / "index.html").page
     reached: list[str] = []
-    for _ in range(200):
+    links = page.eval_on_selector_all("a[href], button, input, select", "elements => elements.length")
+    for _ in range(links + 20):  # every link and control once, then back to the first
         page.keyboard.press("Tab")
         focused = page.evaluate("""() => { const e = document.activeElement;
             return e === document.body ? '' : (e.getAttribute('href') || e.id || e.getAttribute('data-ui-lang') || e.tagName); }""")
@@ -231,6 +240,10 @@ def test_a_sheets_web_page_is_readable_on_a_phone_with_its_draft_mark_and_pdf_li
     draft = page.inner_text(".draft-watermark")
     assert "BROUILLON" in draft and page.is_visible(".draft-watermark")
     assert page.eval_on_selector(".draft-watermark", "e => e.getBoundingClientRect().top") < 844  # first screen
+    # Each step of the day-by-day timeline shows its "when" on a line above its "what", as on
+    # paper: never run together ("Jour 0Rouge vif").
+    steps = page.eval_on_selector_all("ol.timeline li", "items => items.map(li => li.innerText)")
+    assert steps and all(len(step.strip().split("\n")) == 2 for step in steps), steps
     page.click("text=Fiche à imprimer (PDF)")  # the link opens the PDF beside the page
     assert unquote(urlsplit(page.url).path) == str(built.resolve() / "fr" / "redness.pdf")
 

@@ -66,17 +66,24 @@ def test_a_language_that_cannot_be_printed_fails_alone(broken_russian):
     assert "Traceback" not in built.output
 
 
+GLYPH_PROBLEM = "the translation has '☃' U+2603 (SNOWMAN), which no font declared in templates/css/fonts.css can draw"
+
+
 def test_the_failure_names_the_catalog_line_and_the_character(broken_russian):
     _, line, built, _ = broken_russian
-    said = f"locales/ru/LC_MESSAGES/messages.po:{line}: the translation of 'What to do' uses '☃' (U+2603)"
+    said = f"locales/ru/LC_MESSAGES/messages.po:{line}: {GLYPH_PROBLEM}"
     assert said in built.stderr
     assert built.stderr.count(said) == 1  # once, not once per sheet
+    told = next(text for text in built.stderr.splitlines() if said in text)
+    assert told.endswith("(English: 'What to do')")  # which message, for the translator
 
 
 def test_check_finds_the_glyph_problem_the_build_meets(broken_russian):
     _, line, _, checked = broken_russian
     assert checked.exit_code == 1
-    assert f"messages.po:{line}: the translation of 'What to do' uses '☃' (U+2603)" in checked.output
+    said = f"locales/ru/LC_MESSAGES/messages.po:{line}: {GLYPH_PROBLEM}"
+    told = [text for text in checked.output.splitlines() if said in text]
+    assert len(told) == 1 and told[0].endswith("(English: 'What to do')"), checked.output
 
 
 def test_locale_data_without_a_font_is_named_as_such(tmp_path):
@@ -166,14 +173,27 @@ def test_an_unreviewed_translation_is_marked_listed_and_refused_by_release(tmp_p
     checked = cli(project, "check")
     assert "locales/es/review.yaml: the 'es' translation has not been reviewed" in checked.output
 
-    sheet = project / "content" / "redness.yaml"  # a clinician reviewed the sheet itself
-    sheet.write_text(sheet.read_text(encoding="utf-8").replace(
-        'status: "draft"\n  reviewed_by: ""\n  reviewed_on: ""',
-        'status: "reviewed"\n  reviewed_by: "Dr. Jeanne Roy"\n  reviewed_on: "2026-11-20"'), encoding="utf-8")
+    # A clinician reviewed the sheet itself, its exact text (text_hash), so that --release
+    # has only the translation left to refuse.
+    from handouts.content import load_handouts
+    from handouts.review import fingerprint, french_catalog
+
+    sheet = project / "content" / "redness.yaml"
+    text_hash = fingerprint(load_handouts(project / "content", ("redness",))[0], french_catalog(project / "locales"))
+    draft = 'status: "draft"\n  reviewed_by: ""\n  reviewed_on: ""\n'
+    assert draft in sheet.read_text(encoding="utf-8"), "the sheet's review block changed"
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace(draft,
+        'status: "reviewed"\n  reviewed_by: "Dr. Jeanne Roy"\n  reviewed_on: "2026-11-20"\n'
+        f'  text_hash: "{text_hash}"\n'), encoding="utf-8")
+    review_file = project / "locales" / "es" / "review.yaml"
+    status_line = review_file.read_text(encoding="utf-8").split("\n").index('status: "not reviewed"') + 1
     refused = cli(project, "build", "--release", "--lang", "es", "--no-large-print", "--out", str(tmp_path / "o"),
                   "redness")
     assert refused.exit_code == 1
-    assert "locales/es/review.yaml:5: the 'es' translation has not been reviewed" in refused.stderr
+    assert f"locales/es/review.yaml:{status_line}: the 'es' translation has not been reviewed" in refused.stderr
+    assert "'redness' changed since its review" not in refused.stderr  # the sheet is not what it refuses
+    assert "'redness' is a draft" not in refused.stderr
+    assert not (tmp_path / "o" / "es" / "redness.pdf").exists()
 
     (project / "locales" / "es" / "review.yaml").write_text(
         'status: "reviewed"\nreviewed_by: "Ana Ruiz, certified translator"\nreviewed_on: "2026-11-28"\n'

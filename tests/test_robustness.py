@@ -400,9 +400,12 @@ needs_pdfdetach = pytest.mark.skipif(shutil.which("pdfdetach") is None,
 @needs_pdfdetach
 def test_no_built_pdf_has_an_embedded_file(project, tmp_path):
     out = tmp_path / "out"
-    run = handouts(project, "build", "--out", str(out))  # every edition: en, fr, the fr+en pair
+    # Every sheet of every edition (9 sheets in 6 languages and the fr+en pair: 63 PDFs, about 30 s on
+    # 2 cores), so more time than one build of a few sheets (BOUND).
+    run = handouts(project, "build", "--out", str(out), timeout=4 * BOUND)
     assert run.code == 0, str(run)
     assert len(pdfs(out)) >= 12
+    assert {path.parent.name for path in pdfs(out)} >= {"en", "fr", "fr+en", "ar", "zh_Hans"}  # every script
     for path in pdfs(out):
         assert embedded_files(path) == "0 embedded files", path
 

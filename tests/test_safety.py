@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "safety"
 CATALOG = Path("locales") / "fr" / "LC_MESSAGES" / "messages.po"
 BRAND = Path("brands") / "clinique-demo" / "brand.yaml"
-URGENT = 'msgstr "Obtenez de l\'aide sans tarder si vous avez :"'
-EMERGENCY = '"appelez le %(emergency)s immédiatement."'
-CLINIC = 'msgstr "Appelez la clinique au %(phone)s si :"'
+# Messages chosen by their msgid in locales/messages.pot (whatever their French wording is today).
+URGENT = "Get help right away: call %(emergency)s now if you have:"  # the red box; prints 911
+CLINIC = "Call the clinic the same day at %(phone)s if:"  # the "when to call" box; prints the clinic's number
 
 
 def replace_in(path: Path, old: str, new: str) -> int:
@@ -40,10 +40,35 @@ def replace_in(path: Path, old: str, new: str) -> int:
     return text[: text.index(old)].count("\n") + 1
 
 
-def msgid_line(path: Path, before_line: int) -> int:
-    """The line of the msgid of the entry whose msgstr (or its continuation) is at ``before_line``."""
-    lines = path.read_text(encoding="utf-8").split("\n")[:before_line]
-    return max(i for i, line in enumerate(lines, 1) if line.startswith("msgid "))
+def _po_string(line: str) -> str:
+    """The text of one quoted line of a .po file (``msgid "..."`` or a continuation ``"..."``)."""
+    quoted = line[line.index('"'):].strip()
+    try:
+        return json.loads(quoted)  # the escapes msgids use (quote, backslash, newline) are JSON's too
+    except ValueError:
+        return quoted[1:-1]  # another escape: not one of the messages looked for
+
+
+def translate(path: Path, msgid: str, msgstr: str) -> int:
+    """Give the (single-form) message ``msgid`` the translation ``msgstr``, typed as it would be in the
+    file (escapes included); the line number of its msgid."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    for start, line in enumerate(lines):
+        if not line.startswith("msgid "):
+            continue
+        end = start + 1
+        while end < len(lines) and lines[end].startswith('"'):
+            end += 1
+        if "".join(_po_string(part) for part in lines[start:end]) != msgid:
+            continue
+        assert lines[end].startswith("msgstr "), lines[end]
+        stop = end + 1
+        while stop < len(lines) and lines[stop].startswith('"'):
+            stop += 1
+        lines[end:stop] = [f'msgstr "{msgstr}"']
+        path.write_text("\n".join(lines), encoding="utf-8")
+        return start + 1
+    raise AssertionError(f"no msgid {msgid!r} in {path}")
 
 
 def handouts(*args: str, cwd: Path, timeout: float = 60, **kwargs) -> subprocess.CompletedProcess:
@@ -58,29 +83,36 @@ def handouts(*args: str, cwd: Path, timeout: float = 60, **kwargs) -> subprocess
 @pytest.mark.parametrize("blank", ["   ", "\u200b", " \u2060 "])
 def test_blank_translation_is_refused_by_check_and_not_counted_translated(project, cli, blank):
     catalog_file = project / CATALOG
-    line = msgid_line(catalog_file, replace_in(catalog_file, URGENT, f'msgstr "{blank}"'))
+    line = translate(catalog_file, URGENT, blank)
     result = cli("check", "--project", str(project))
     assert result.exit_code == EXIT_INPUT, result.output
     assert f"messages.po:{line}: the translation is blank" in result.output
     catalog = catalogs.read_po(catalog_file, "fr")
-    entry = catalog.get("Get help right away if you have:")
+    entry = catalog.get(URGENT)
     assert not entry.translated  # so 'i18n status' and completeness agree: not translated
     template = catalogs.read_po(project / "locales" / "messages.pot")
     done, _, total = catalogs.completeness(catalog, template)
     assert done == total - 1
     status = cli("i18n", "status", "--strict", "--project", str(project))
     assert status.exit_code == 1 and f"({total - 1} of {total}), 0 fuzzy, 1 untranslated" in status.output
-    assert catalogs.Translator("fr", catalog).gettext("Get help right away if you have:") == \
-        "Get help right away if you have:"
+    assert catalogs.Translator("fr", catalog).gettext(URGENT) == URGENT
 
 
 def test_blank_translation_stops_the_build_with_its_line(project, cli, tmp_path):
     catalog_file = project / CATALOG
-    line = msgid_line(catalog_file, replace_in(catalog_file, URGENT, 'msgstr " "'))
+    line = translate(catalog_file, URGENT, " ")
     result = cli("build", "--project", str(project), "--out", str(tmp_path / "out"), "--lang", "fr")
     assert result.exit_code == EXIT_INPUT
     assert f"messages.po:{line}: the translation is blank" in result.output
     assert not (tmp_path / "out" / "fr").exists()
+    # Every language: French (and the fr+en pair printed from it) fails alone, the others are written.
+    out = tmp_path / "every"
+    result = cli("build", "--project", str(project), "--out", str(out), "redness")
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert f"messages.po:{line}: the translation is blank" in result.output
+    assert "Traceback" not in result.output
+    assert not list(out.glob("fr/*.pdf")) and not list(out.glob("fr+en/*.pdf"))
+    assert (out / "en" / "redness.pdf").read_bytes().startswith(b"%PDF")
 
 
 # --- 2. A wrong emergency or clinic number -------------------------------------------------------
@@ -112,7 +144,7 @@ def test_translation_with_the_same_numbers_passes(english, translation):
 
 def test_added_emergency_digit_is_refused_by_check_with_the_catalog_line(project, cli):
     catalog_file = project / CATALOG
-    line = msgid_line(catalog_file, replace_in(catalog_file, EMERGENCY, '"appelez le 1%(emergency)s immédiatement."'))
+    line = translate(catalog_file, URGENT, "Urgence : composez le 1%(emergency)s si vous avez :")
     result = cli("check", "--project", str(project))
     assert result.exit_code == EXIT_INPUT
     assert f"messages.po:{line}: the translation prints the number '1%(…)s'" in result.output
@@ -131,8 +163,7 @@ def test_added_emergency_digit_is_refused_by_check_with_the_catalog_line(project
 ])
 def test_invisible_character_in_a_translation_is_refused_by_check_and_build(project, cli, tmp_path, typed, shown):
     catalog_file = project / CATALOG
-    number = replace_in(catalog_file, CLINIC, f'msgstr "Appelez la clinique au {typed}%(phone)s si :"')
-    line = msgid_line(catalog_file, number)
+    line = translate(catalog_file, CLINIC, f"Le jour même, appelez le {typed}%(phone)s si :")
     result = cli("check", "--project", str(project))
     assert result.exit_code == EXIT_INPUT
     assert f"messages.po:{line}: the translation contains" in result.output and shown in result.output
@@ -140,16 +171,19 @@ def test_invisible_character_in_a_translation_is_refused_by_check_and_build(proj
     built = cli("build", "--project", str(project), "--out", str(tmp_path / "out"), "--lang", "fr")
     assert built.exit_code == EXIT_INPUT and f"messages.po:{line}:" in built.output
     assert "no glyph" not in built.output
+    assert not list((tmp_path / "out").glob("fr/*.pdf"))
 
 
 def test_digits_the_font_cannot_draw_are_refused_at_the_catalog_line(project, cli, tmp_path):
     catalog_file = project / CATALOG
-    line = msgid_line(catalog_file, replace_in(catalog_file, EMERGENCY, '"appelez le ٩١١ immédiatement."'))
+    # Devanagari digits: no declared font has them (Arabic-Indic digits are drawn by Noto Sans Arabic now).
+    line = translate(catalog_file, URGENT, "Urgence : composez le ९११ si vous avez :")
     for command in (("check",), ("build", "--out", str(tmp_path / "out"), "--lang", "fr")):
         result = cli(*command, "--project", str(project))
         assert result.exit_code == EXIT_INPUT
         assert f"messages.po:{line}: " in result.output
-        assert "U+0669 (ARABIC-INDIC DIGIT NINE)" in result.output, result.output
+        assert "U+096F (DEVANAGARI DIGIT NINE)" in result.output, result.output
+    assert not list((tmp_path / "out").glob("fr/*.pdf"))
 
 
 @pytest.mark.parametrize(("phone", "expected"), [
@@ -168,8 +202,8 @@ def test_brand_name_the_font_cannot_draw_is_refused_at_its_line(project, cli):
     line = replace_in(project / BRAND, '"Clinique Peau Neuve"', '"Clinique Peau Neuve ☤"')
     result = cli("check", "--project", str(project))
     assert result.exit_code == EXIT_INPUT
-    assert f"brand.yaml:{line}: name has '☤' U+2624 (CADUCEUS), which the fonts in fonts/ cannot draw" \
-        in result.output, result.output
+    assert f"brand.yaml:{line}: name has '☤' U+2624 (CADUCEUS), which no font declared in " \
+           "templates/css/fonts.css can draw" in result.output, result.output
 
 
 # --- 8. Look-alike letters in the QR address -------------------------------------------------------

@@ -125,12 +125,15 @@ def test_the_fonts_cover_the_characters_of_each_language():
 
 # ---------------------------------------------------------------- right to left
 
-ARABIC = {  # a few messages translated; the rest prints in English, as while a translator works
-    "Call the clinic at %(phone)s if:": "اتصل بالعيادة على الرقم %(phone)s إذا:",
+ARABIC = {  # the messages these tests read on the page, as the Arabic catalog translates them
+    "Call the clinic the same day at %(phone)s if:": "اتصل بالعيادة في اليوم نفسه على الرقم %(phone)s في هذه الحالات:",
     "What to do": "ما يجب فعله",
     "What to avoid": "ما يجب تجنبه",
-    "Get help right away if you have:": "اطلب المساعدة فورًا إذا كانت لديك هذه العلامات:",
+    "Get help right away: call %(emergency)s now if you have:":
+        "اطلب المساعدة فورًا: اتصل بالرقم %(emergency)s الآن في هذه الحالات:",
 }
+# A message of the redness sheet left untranslated: printed in English, as while a translator works.
+FALLBACK = "Trouble breathing or swallowing."
 
 
 def copy_project(target: Path) -> Path:
@@ -148,6 +151,7 @@ def set_translations(po: Path, translations: dict[str, str]) -> None:
         catalog = read_po(handle)
     for msgid, msgstr in translations.items():
         message = catalog[msgid]
+        assert message is not None, f"{msgid!r} is not a message of {po} any more"
         message.string = msgstr
         message.flags.discard("fuzzy")
     with po.open("wb") as handle:
@@ -159,6 +163,7 @@ def untranslate(po: Path, msgid: str) -> None:
 
     with po.open("rb") as handle:
         catalog = read_po(handle)
+    assert catalog[msgid] is not None, f"{msgid!r} is not a message of {po} any more"
     catalog[msgid].string = ""
     with po.open("wb") as handle:
         write_po(handle, catalog, width=79)
@@ -178,7 +183,7 @@ def arabic(tmp_path_factory) -> Path:
         result = runner.invoke(main, ["i18n", "init", "ar", "--project", str(project)], catch_exceptions=False)
         assert result.exit_code == 0, result.output
     set_translations(po, ARABIC)
-    untranslate(po, "Fever or chills.")  # printed in English, as while a translator works
+    untranslate(po, FALLBACK)  # printed in English, as while a translator works
     out = project / "dist"
     result = runner.invoke(main, ["build", "--project", str(project), "--lang", "ar", "--no-large-print",
                                   "--out", str(out), "redness"], catch_exceptions=False)
@@ -221,9 +226,16 @@ def test_the_phone_number_reads_in_order_left_to_right_in_arabic(arabic):
     number = [r for r in runs if "0142" in r[2]]
     assert [r[2].strip() for r in number] == ["514-555-0142"], number  # one run, digits in order
     x, y, _ = number[0]
-    sentence = [r for r in runs if "اتصل بالعيادة على الرقم" in r[2] and abs(r[1] - y) < 1]
-    # Right to left: the sentence starts on the right, the number comes after it, to its left.
-    assert sentence and sentence[0][0] > x
+    # "Call the clinic the same day at <number> if:": the words before the number and after it
+    before = [r for r in runs if "اتصل بالعيادة" in r[2] and r[2].strip().endswith("على الرقم")]
+    after = [r for r in runs if "في هذه الحالات" in r[2] and abs(r[1] - y) < 1]
+    assert before and after, runs
+    # Right to left: the sentence starts on the right and the number comes after it: to its left
+    # on the same line, or first (rightmost) on the next line; the rest of the sentence follows it,
+    # to its left. (y grows down the page here.)
+    bx, by, _ = before[0]
+    assert (abs(by - y) < 1 and bx > x) or by < y - 1, (before, number)
+    assert after[0][0] < x, (after, number)
 
 
 def test_the_columns_mirror_in_arabic(arabic):
@@ -235,9 +247,11 @@ def test_the_columns_mirror_in_arabic(arabic):
 
 def test_english_fallback_in_an_arabic_page_keeps_its_full_stop_at_the_end(arabic):
     # pdftotext marks the direction of each run with U+202A..U+202C: not text
-    lines = [" ".join(re.sub("[\u202a-\u202e]", "", line).split()) for line in pdftotext(arabic).splitlines()]
-    assert "Fever or chills." in lines
-    assert not any(re.match(r"\.\w", line) for line in lines)  # not ".Fever or chills"
+    # and each list item starts with its bullet, which is not the sentence either
+    lines = [" ".join(re.sub("[\u202a-\u202e]", "", line).split()).strip("• ")
+             for line in pdftotext(arabic).splitlines()]
+    assert FALLBACK in lines
+    assert not any(re.match(r"\.\w", line) for line in lines)  # not ".Trouble breathing or swallowing"
 
 
 def test_numbers_and_addresses_are_isolated_in_the_html(tmp_path):
@@ -253,7 +267,7 @@ def test_numbers_and_addresses_are_isolated_in_the_html(tmp_path):
     po = project / "locales" / "ar" / "LC_MESSAGES" / "messages.po"
     if not po.exists():
         CliRunner().invoke(main, ["i18n", "init", "ar", "--project", str(project)], catch_exceptions=False)
-    untranslate(po, "Fever or chills.")
+    untranslate(po, FALLBACK)
     plan = build.prepare(project, ("ar",), ("redness",), large_print=False)
     html = plan.tasks[0].parts[0].html
     assert '<html lang="ar" dir="rtl">' in html
@@ -261,4 +275,4 @@ def test_numbers_and_addresses_are_isolated_in_the_html(tmp_path):
     assert '<bdi dir="ltr" lang="fr"><b class="number">Info-Santé 811</b></bdi>' in html
     assert '<bdi dir="ltr"><b class="number">911</b></bdi>' in html
     assert '<bdi dir="ltr">peauneuve.example</bdi>' in html
-    assert '<span lang="en" dir="ltr">Fever or chills.</span>' in html
+    assert f'<span lang="en" dir="ltr">{FALLBACK}</span>' in html

@@ -14,10 +14,15 @@ import pypdf
 import pytest
 
 from handouts import build as pipeline
-from handouts import site
+from handouts import catalogs, config, content, site
 
-SHEETS = ["breakouts", "dryness", "flaking", "redness"]
-EDITIONS = ["fr", "en", "fr+en", "fr-large", "en-large", "fr+en-large"]
+ROOT = Path(__file__).resolve().parent.parent
+# What a full build of the real project makes: every sheet of content/, in every language of
+# locales/ (and English, the source) and the bilingual pair, each in regular and large print.
+SHEETS = [path.stem for path in content.sheet_paths(ROOT / "content")]
+LANGS = catalogs.languages(ROOT / "locales")
+PAIR = "+".join(config.load_project(ROOT).bilingual)
+EDITIONS = [f"{edition}{size}" for size in ("", "-large") for edition in [*LANGS, PAIR]]
 
 
 def norm(text: str) -> str:
@@ -47,6 +52,10 @@ class Page(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {k: v or "" for k, v in attrs}
+        if tag == "span" and "what" in values.get("class", "").split() and self._open:
+            # A timeline step's "what" is a line of its own under its "when" (site.css, print.css):
+            # a reader sees "Day 0" then "Bright red...", as the PDF's text has them.
+            self._open[-1][1] += " "
         if tag == "html":
             self.html_attrs = values
         if tag == "nav":
@@ -110,8 +119,10 @@ def test_the_thumbnail_is_the_first_page_of_its_own_pdf(built):
 
 def test_each_card_shows_the_title_in_its_language_and_a_draft_unmistakably(built):
     html = (built / "index.html").read_text(encoding="utf-8")
-    assert '<p class="sheet-title" lang="fr-CA">Rougeurs après microneedling</p>' in html
+    assert '<p class="sheet-title" lang="fr-CA">Rougeurs après le microneedling</p>' in html
     assert '<p class="sheet-title" lang="en-CA">Redness after microneedling</p>' in html
+    # Language tags are BCP 47: zh-Hans, never the folder's name zh_Hans.
+    assert '<p class="sheet-title" lang="zh-Hans">' in html and 'lang="zh_Hans"' not in html
     # Every demo sheet is a draft: every card says so in words (French first), not by colour alone.
     assert html.count('data-en="DRAFT: not for patients."') == len(EDITIONS) * len(SHEETS)
     assert html.count("BROUILLON\u00a0: ne pas remettre aux patients.") >= len(EDITIONS) * len(SHEETS)
@@ -128,7 +139,8 @@ def test_every_page_loads_only_files_inside_the_folder(built):
     """No server, no internet: nothing in dist/ names another site, and every relative link
     and source it names exists (the folder can be copied as is to any static host)."""
     pages = [built / "index.html", *sorted(built.glob("*/*.html"))]
-    assert len(pages) == 1 + 2 * len(SHEETS)
+    assert sorted(path.relative_to(built).as_posix() for path in pages[1:]) == sorted(
+        f"{lang}/{sheet}.html" for lang in LANGS for sheet in SHEETS)
     for path in pages:
         parsed = page(path)
         for target in parsed.links + parsed.sources:
@@ -163,17 +175,26 @@ def test_the_web_page_has_the_drafts_marks_and_links_to_its_pdfs_and_languages(b
     assert "brouillon" in web.texts("p")[-1].lower()  # and its footer
     assert '<meta name="robots" content="noindex">' in html  # a draft is not for search engines
     nav = [text for name, text, in_nav in web.blocks if in_nav and name == "li"]
-    assert nav == ["Fiche à imprimer (PDF)", "Gros caractères (PDF)", "English"]
-    assert web.links[:3] == ["redness.pdf", "../fr-large/redness.pdf", "../en/redness.html"]
+    others = [lang for lang in LANGS if lang != "fr"]
+    assert nav == ["Fiche à imprimer (PDF)", "Gros caractères (PDF)",
+                   *(site.language_name(lang, lang) for lang in others)]
+    assert "English" in nav
+    assert web.links[:2 + len(others)] == ["redness.pdf", "../fr-large/redness.pdf",
+                                           *(f"../{lang}/redness.html" for lang in others)]
     assert '<a href="../en/redness.html" hreflang="en" lang="en">English</a>' in html
+    # A language's tag is BCP 47 (zh-Hans), its folder keeps the project's name (zh_Hans).
+    if "zh_Hans" in others:
+        assert '<a href="../zh_Hans/redness.html" hreflang="zh-Hans" lang="zh-Hans">' in html
+    assert not re.search(r'(hreflang|lang)="[^"]*_', html)
 
 
 def test_the_web_page_uses_the_same_templates_as_the_pdf(built):
     """One heading per part of the sheet, the lists as lists, the same order as on paper."""
     web = page(built / "en" / "dryness.html")
-    assert web.texts("h2")[:4] == ["What is happening", "How long it lasts", "What to do", "What to avoid"]
-    assert any(text.startswith("Call the clinic at 514-555-0142 if:") for text in web.texts("h2"))
-    assert "Get help right away if you have:" in web.texts("h2")
+    assert web.texts("h2")[:4] == ["What is happening", "What to expect, day by day", "What to do", "What to avoid"]
+    assert "Days 1-2 Skin feels tight." in web.texts("li")  # the timeline, a list as on paper
+    assert any(text.startswith("Call the clinic the same day at 514-555-0142 if:") for text in web.texts("h2"))
+    assert "Get help right away: call 911 now if you have:" in web.texts("h2")  # 911 first
 
 
 # ---------------------------------------------------------------- incremental, atomic
@@ -202,8 +223,8 @@ def test_thumbnails_are_drawn_again_only_for_the_pdfs_that_changed(project, tmp_
     assert files_of(out) == before
 
     sheet = project / "content" / "redness.yaml"
-    sheet.write_text(sheet.read_text().replace("Wear a hat when you go outside.",
-                                               "Wear a wide hat when you go outside."))
+    sheet.write_text(sheet.read_text().replace('"Do not rub or scrub your face."',
+                                               '"Do not rub or scrub your skin."'))
     changed = run_build(project, out, "fr", "en", names=two)
     assert sorted(p.relative_to(out).as_posix() for p in changed.written) == ["en/redness.pdf", "fr/redness.pdf"]
     assert len(drawn) == 2
@@ -216,7 +237,7 @@ def test_thumbnails_are_drawn_again_only_for_the_pdfs_that_changed(project, tmp_
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "Français\u00a0: traduction incomplète, 1\u00a0texte(s) sur" in html or \
         "Français\u00a0: traduction incomplète, 1 texte(s) sur" in html
-    assert "Wear a wide hat" in (out / "en" / "redness.html").read_text(encoding="utf-8")
+    assert "Do not rub or scrub your skin." in (out / "en" / "redness.html").read_text(encoding="utf-8")
 
 
 def test_a_deleted_catalogue_or_thumbnail_comes_back_without_rendering_a_pdf(project, tmp_path):
@@ -263,7 +284,9 @@ def test_the_catalogue_is_published_with_the_pdfs_in_one_go(project, tmp_path, m
     run_build(project, out, "fr", names=("redness",))
     before = files_of(out)
     sheet = project / "content" / "redness.yaml"
-    sheet.write_text(sheet.read_text().replace("Wear a hat", "Wear a big hat"))
+    text = sheet.read_text()
+    assert '"Do not rub or scrub your face."' in text
+    sheet.write_text(text.replace('"Do not rub or scrub your face."', '"Do not rub or scrub your skin."'))
     real = pipeline.os.replace
     calls = []
 
@@ -368,10 +391,14 @@ def test_markup_in_the_brands_name_is_shown_as_text_on_every_page(project, tmp_p
         assert "<script>alert" not in html and "Peau &lt;script&gt;alert(1)&lt;/script&gt; Neuve" in html, path
 
 
-def test_a_right_to_left_language_gets_its_direction_on_the_web_page(project, cli):
-    """Arabic, started by a translator: the page says lang="ar" and dir="rtl" (no PDF needed)."""
-    assert cli("i18n", "init", "ar", cwd=project).exit_code == 0
-    plan = pipeline.prepare(project, ("ar",), ("redness",), large_print=False)
-    html = site.web_page(plan, plan.handouts[0], "ar", "logo.svg", ["fr"], lambda relpath: False)
-    assert Page(html).html_attrs["dir"] == "rtl" and Page(html).html_attrs["lang"].startswith("ar")
+@pytest.mark.parametrize("lang", ["ar", "fa"])
+def test_a_right_to_left_language_gets_its_direction_on_the_web_page(project, cli, lang):
+    """Arabic, translated in the project, and Persian, just started by a translator: the page says
+    lang="ar" (or "fa") and dir="rtl" (no PDF needed); its links to other languages have BCP 47 tags."""
+    if lang not in catalogs.languages(project / "locales"):
+        assert cli("i18n", "init", lang, cwd=project).exit_code == 0
+    plan = pipeline.prepare(project, (lang,), ("redness",), large_print=False)
+    html = site.web_page(plan, plan.handouts[0], lang, "logo.svg", ["fr", "zh_Hans"], lambda relpath: False)
+    assert Page(html).html_attrs["dir"] == "rtl" and Page(html).html_attrs["lang"].startswith(lang)
     assert '<a href="../fr/redness.html" hreflang="fr" lang="fr">Français</a>' in html
+    assert '<a href="../zh_Hans/redness.html" hreflang="zh-Hans" lang="zh-Hans">' in html
