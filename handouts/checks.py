@@ -319,6 +319,8 @@ def project_glyphs(templates_dir: Path, fonts_dir: Path) -> frozenset[int] | Non
 
     try:
         declared = fonts.declared_fonts(templates_dir)
+        if any(not p.is_file() for p in declared):
+            return None  # the build reports the missing font with its fonts.css line (exit 3)
         signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in declared if p.is_file())
         return _glyphs(templates_dir, fonts_dir, signature)
     except (HandoutsError, OSError):
