@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.messages.plurals import get_plural
 
 from handouts.errors import EXIT_USAGE, HandoutsError, Problem, raise_if_any
 from handouts.characters import is_blank

@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone

@@ -22,12 +22,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from handouts.catalogs import Catalog, Translator
+from handouts.checks import WARNING, Finding  # one severity type for every check
 from handouts.content import Handout, Text
 from handouts.errors import HandoutsError, Problem
 from handouts.yamlfile import Mapping, Scalar, Sequence, read_yaml
 
-ERROR = "error"
-WARNING = "warning"
 
 # ------------------------------------------------------------------ reading level
 
@@ -90,15 +89,6 @@ def reading_ease_fr(sentences: list[str]) -> float:
 # ------------------------------------------------------------------ findings
 
 
-@dataclass(frozen=True)
-class Finding(Problem):
-    """A Problem with a severity: ``error`` makes ``handouts check`` fail, ``warning`` does not."""
-
-    severity: str = ERROR
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == ERROR
 
 
 def _text_label(text: Text) -> str:
