@@ -32,7 +32,7 @@ from pathlib import Path
 
 from babel import Locale
 
-from handouts import catalogs, checks, config, content, fonts, langreview, limits, render, review, site
+from handouts import catalogs, checks, config, content, fonts, langreview, lengths, limits, render, review, site
 from handouts.errors import EXIT_ENVIRONMENT, EXIT_OUTPUT, EXIT_USAGE, HandoutsError, Problem, raise_if_any
 from handouts.pdf import Part
 from handouts.safefile import read_file, umask
@@ -41,7 +41,6 @@ TEMP_PREFIX = ".handouts-tmp-"
 LOCK_NAME = ".handouts.lock"
 CACHE_NAME = ".handouts-cache.json"
 REVIEW_MAX_AGE_MONTHS = 24
-LANGUAGE_NAMES = {"fr": "French", "en": "English"}
 
 Progress = Callable[[int, int, str], None]  # (done, total, what was just rendered)
 
@@ -244,7 +243,7 @@ def prepare(
                     page = render.render_html(translated, translator, locale, brand, project, paper=paper,
                                               large_print=size, created=created,
                                               translation_reviewed=lang not in reviews or reviews[lang].reviewed)
-                    limits.check_text_size(page, label, handout.path)
+                    lengths.check_text_size(page, label, handout.path)
                 except HandoutsError as err:
                     lang_problems += err.problems
                     break
@@ -350,17 +349,8 @@ def check_reviews(handouts: list[content.Handout], release: bool, today: date) -
 
 def source_date() -> str:
     """The PDFs' creation date from SOURCE_DATE_EPOCH (reproducible builds), or none at all."""
-    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not value:
-        return ""
-    try:
-        stamp = datetime.fromtimestamp(int(value), tz=UTC)
-    except (ValueError, OverflowError, OSError) as err:
-        raise HandoutsError(
-            f"SOURCE_DATE_EPOCH is {value!r}; it must be a number of seconds since 1970 (or unset).",
-            exit_code=EXIT_USAGE,
-        ) from err
-    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    epoch = config.source_date_epoch()
+    return "" if epoch is None else datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def check_sheet_names(content_dir: Path, names: tuple[str, ...]) -> tuple[str, ...]:
@@ -669,9 +659,8 @@ _CACHE_PATH = re.compile(r"[A-Za-z0-9_+-]+/[a-z0-9][a-z0-9-]*\.pdf")
 
 def check_output_folder(out_dir: Path, project: config.Project) -> None:
     """The PDFs may not go among the files they are made from: 'watch' would rebuild for ever."""
-    for folder in (project.templates_dir, project.fonts_dir, project.brands_dir, project.content_dir,
-                   project.locales_dir):
-        if out_dir.is_relative_to(folder.resolve()):
+    for folder in project.input_paths:
+        if folder.is_dir() and out_dir.is_relative_to(folder.resolve()):
             raise HandoutsError(
                 f"the output folder {out_dir} is inside {folder.name}/, among the files the sheets are made "
                 "from; choose another with --out (the default is dist/ in the project).",
@@ -680,7 +669,7 @@ def check_output_folder(out_dir: Path, project: config.Project) -> None:
 
 def page_overflow(task: Task, part: Part, pages: int) -> Problem:
     lang = part.label.rpartition("(")[2].rstrip(")")
-    name = LANGUAGE_NAMES.get(lang, lang)
+    name = catalogs.language_name(lang)
     limit = f"{part.max_pages} page{'s' if part.max_pages > 1 else ''}"
     return Problem(
         f"the sheet '{task.name}' in {name} ({lang}) needs {pages} pages in the {task.edition.describe()}, "

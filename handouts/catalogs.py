@@ -16,8 +16,8 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 
-from handouts.errors import EXIT_USAGE, HandoutsError, Problem, raise_if_any
 from handouts.characters import is_blank
+from handouts.errors import EXIT_USAGE, HandoutsError, Problem, raise_if_any
 from handouts.yamlfile import decode_text
 
 SOURCE_LANGUAGE = "en"
@@ -489,6 +489,15 @@ class Translator:
             "Translate them, or run 'handouts i18n status' to list them.",
             self.catalog.path,
         )
+
+
+def language_name(lang: str, in_lang: str = "en") -> str:
+    """The name of a language, written in ``in_lang`` and capitalised (Babel's CLDR data): 'French', 'Français'."""
+    try:
+        name = Locale.parse(lang).get_display_name(Locale.parse(in_lang)) or lang
+    except (ValueError, LookupError):
+        return lang
+    return name[:1].upper() + name[1:]
 
 
 def locale_for(lang: str, region: str = "CA") -> Locale:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from handouts import characters, limits
+from handouts import characters, lengths
 from handouts.catalogs import Catalog, Entry
 from handouts.errors import Problem
 
@@ -228,7 +228,7 @@ def check_bare_domain(english: str, translation: str, lang: str) -> list[tuple[s
 
 MESSAGE_CHECKS: tuple[Callable[[str, str, str], list[tuple[str, str]]], ...] = (
     check_characters, check_placeholders, check_numbers, check_markup, check_whitespace, check_ending,
-    limits.check_translation_length, check_identical, check_bare_domain,
+    lengths.check_translation_length, check_identical, check_bare_domain,
 )
 
 

@@ -146,7 +146,6 @@ def print_result(result) -> None:  # type: ignore[no-untyped-def]
 def list_command(root: Path) -> None:
     """Show the sheets and the languages, with how complete each translation is."""
     from handouts import catalogs, config, content
-
     from handouts import review as reviews
 
     project = config.load_project(root)

@@ -14,6 +14,7 @@ import click
 from handouts.cliutil import PROJECT_OPTION, HandoutsGroup, format_problem, report, shown
 from handouts.errors import EXIT_INPUT, HandoutsError, Problem
 
+
 @click.group(name="i18n", cls=HandoutsGroup)
 def i18n() -> None:
     """Translators' workflow: extract the English, merge it into the catalogs, measure them."""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import struct
 from dataclasses import dataclass
-from datetime import time
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 from handouts.characters import describe, non_ascii_digit
@@ -26,6 +27,10 @@ BRAND_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", re.ASCII)
 _BRAND_NAME_HINT = ("a brand is the name of a folder in brands/ (letters, digits and dashes, such as "
                     "clinique-demo), not a path.")
 _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+
+
+# What a project's sheets are made from, under its root (the folders below are Project's properties).
+INPUTS = (CONFIG_NAME, "content", "locales", "templates", "fonts", "brands")
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,27 @@ class Project:
     @property
     def brands_dir(self) -> Path:
         return self.root / "brands"
+
+    @property
+    def input_paths(self) -> tuple[Path, ...]:
+        """Every file and folder a sheet is made from: what 'watch' watches and what --out may not be inside."""
+        return tuple(self.root / name for name in INPUTS)
+
+
+def source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH (reproducible builds): the time to stamp outputs with, in seconds since 1970; unset: None."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    try:
+        epoch = int(value)
+        datetime.fromtimestamp(epoch, tz=UTC)
+    except (ValueError, OverflowError, OSError) as err:
+        raise HandoutsError(
+            f"SOURCE_DATE_EPOCH is {value!r}; it must be a number of seconds since 1970 (or unset).",
+            exit_code=EXIT_USAGE,
+        ) from err
+    return epoch
 
 
 @dataclass(frozen=True)

@@ -9,18 +9,16 @@ fontTools: ``handouts check`` runs the same glyph check as the build without Wea
 
 from __future__ import annotations
 
-import html as html_lib
 import re
 from pathlib import Path
 
-from handouts import limits
+from handouts import lengths, limits
 from handouts.errors import EXIT_ENVIRONMENT, HandoutsError
 from handouts.safefile import read_file
 
 MAX_STYLESHEET_BYTES = 1_000_000  # print.css is about 10 kB
 
 _FONT_URL = re.compile(r"""url\(\s*["']?([^"')]+\.(?:ttf|otf|woff2?))["']?\s*\)""", re.I)
-_TAG = re.compile(r"<(style|title|script)\b.*?</\1>|<[^>]*>", re.S | re.I)
 # Characters that steer the text but are never drawn (WeasyPrint and Pango handle them).
 NOT_DRAWN = frozenset({0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0xFEFF})
 
@@ -52,14 +50,10 @@ def code_points(templates_dir: Path, fonts_dir: Path | None = None) -> frozenset
     return frozenset(points)
 
 
-def visible_text(html: str) -> str:
-    return html_lib.unescape(_TAG.sub(" ", html))
-
-
 def missing(text: str, points: frozenset[int]) -> list[str]:
     """The characters of ``text`` (plain text or HTML) that no declared font can draw, sorted."""
     if "<" in text:
-        text = visible_text(text)
+        text = lengths.visible_text(text)
     return sorted({c for c in text if ord(c) not in points and not c.isspace() and ord(c) not in NOT_DRAWN})
 
 

@@ -15,7 +15,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -24,7 +24,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po as babel_read_po
 from babel.messages.pofile import write_po as babel_write_po
 
-from handouts import catalogs, langreview
+from handouts import catalogs, config, langreview
 from handouts.catalogs import SOURCE_LANGUAGE, Catalog, Entry
 from handouts.errors import EXIT_USAGE, HandoutsError, Problem, raise_if_any
 from handouts.safefile import read_file, write_atomically
@@ -127,10 +127,8 @@ def _po_bytes(catalog: BabelCatalog, **options: object) -> bytes:
 
 
 def _source_date() -> datetime:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-    return datetime.now(timezone.utc)
+    epoch = config.source_date_epoch()
+    return datetime.now(UTC) if epoch is None else datetime.fromtimestamp(epoch, tz=UTC)
 
 
 def extract(root: Path, locales_dir: Path) -> tuple[Path, bool]:

@@ -27,7 +27,6 @@ from handouts.content import Handout, Text
 from handouts.errors import HandoutsError, Problem
 from handouts.yamlfile import Mapping, Scalar, Sequence, read_yaml
 
-
 # ------------------------------------------------------------------ reading level
 
 MAX_GRADE = 8.0  # Flesch-Kincaid grade above which an English sheet is refused

@@ -260,14 +260,6 @@ def language_tag(lang: str, region: str | None = None) -> str:
     return render.html_language(locale)
 
 
-def language_name(lang: str, in_lang: str) -> str:
-    try:
-        name = Locale.parse(lang).get_display_name(Locale.parse(in_lang)) or lang
-    except (ValueError, LookupError):
-        return lang
-    return name[:1].upper() + name[1:]
-
-
 def web_page(plan: Plan, handout: content.Handout, lang: str, logo_name: str, others: list[str],
              exists: Any) -> str:
     """``dist/<lang>/<sheet>.html``: the same templates as the PDF, the web base and stylesheet."""
@@ -280,7 +272,7 @@ def web_page(plan: Plan, handout: content.Handout, lang: str, logo_name: str, ot
             for relpath, large in ((f"{lang}/{handout.name}.pdf", False), (f"{lang}-large/{handout.name}.pdf", True))
             if exists(relpath)]
     languages = [{"href": href(sheet_page(other, handout.name), lang), "lang": language_tag(other),
-                  "name": language_name(other, other)} for other in others]
+                  "name": catalogs.language_name(other, other)} for other in others]
     web = {
         "assets": href(ASSETS, lang) + "/",
         "dir": "rtl" if locale.character_order == "right-to-left" else "ltr",
@@ -366,7 +358,7 @@ def both(key: str, **values: Any) -> dict[str, str]:
 def edition_label(langs: list[str], large_print: bool) -> dict[str, str]:
     labels = {}
     for ui in UI_LANGS:
-        names = [language_name(lang, ui) for lang in langs]
+        names = [catalogs.language_name(lang, ui) for lang in langs]
         if len(names) > 1:
             label = f"{names[0]} {UI[ui]['and']} {names[1].lower() if ui == 'fr' else names[1]}, {UI[ui]['front_back']}"
         else:
@@ -426,7 +418,7 @@ def catalogue_page(plan: Plan, listed: list[tuple[str, dict[str, Any]]], names: 
         total=sum(len(s["cards"]) for s in sheets),
         editions=editions,
         has_large=any(entry["catalogue"]["large_print"] for _, entry in listed),
-        language_names={ui: language_name(ui, ui) for ui in UI_LANGS},
+        language_names={ui: catalogs.language_name(ui, ui) for ui in UI_LANGS},
         ui_tags={ui: language_tag(ui) for ui in UI_LANGS},
         script_strings=Markup(json.dumps(strings, ensure_ascii=False, sort_keys=True)  # noqa: S704
                               .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")),
@@ -447,7 +439,7 @@ def card(relpath: str, meta: dict[str, Any], region: str, exists: Any) -> dict[s
         review = {"draft": False, "text": both("reviewed", name=meta["reviewed_by"], date=dates)}
     for lang in langs:
         gaps = meta["translation"].get(lang)
-        name = {ui: language_name(lang, ui) for ui in UI_LANGS}
+        name = {ui: catalogs.language_name(lang, ui) for ui in UI_LANGS}
         if gaps is None:
             text = both("source", language=name)
         elif gaps["untranslated"]:
@@ -459,7 +451,7 @@ def card(relpath: str, meta: dict[str, Any], region: str, exists: Any) -> dict[s
             text = {ui: f"{text[ui]} {fuzzy[ui]}" for ui in UI_LANGS}
         statuses.append({"text": text, "complete": not gaps or not (gaps["untranslated"] or gaps["fuzzy"])})
     webs = [{"href": href(sheet_page(lang, meta["sheet"])), "lang": lang, "tag": language_tag(lang),
-             "name": language_name(lang, lang),
+             "name": catalogs.language_name(lang, lang),
              "title": meta["titles"].get(lang, meta["source_title"])}
             for lang in langs if exists(sheet_page(lang, meta["sheet"]))]
     return {

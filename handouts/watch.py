@@ -10,14 +10,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-WATCHED = ("handouts.yaml", "content", "locales", "templates", "fonts", "brands")
+from handouts.config import INPUTS
+
 Snapshot = dict[str, tuple[int, int]]
 
 
 def snapshot(root: Path) -> Snapshot:
     """(modification time, size) of every file a sheet is made from; editors' hidden files left out."""
     found: Snapshot = {}
-    for name in WATCHED:
+    for name in INPUTS:
         top = root / name
         paths = [top] if top.is_file() else sorted(top.rglob("*")) if top.is_dir() else []
         for path in paths:

@@ -25,7 +25,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from handouts import limits
+from handouts import lengths, limits
 from handouts.build import LOCK_NAME, TEMP_PREFIX
 from handouts.errors import EXIT_ENVIRONMENT, EXIT_INPUT, EXIT_OUTPUT, HandoutsError
 from handouts.pdf import INSTALL_HINT
@@ -546,7 +546,7 @@ def test_a_sheet_just_under_the_text_limit_is_laid_out_quickly_and_refused_for_i
     """The limit is low enough that WeasyPrint lays the text out in a few seconds, and anything near
     it needs more than one page anyway."""
     out = tmp_path / "out"
-    add_items(project, (limits.MAX_SHEET_CHARS - 3_000) // 570)
+    add_items(project, (lengths.MAX_SHEET_CHARS - 3_000) // 570)
     run = handouts(project, "build", "--lang", "en", "redness", "--out", str(out), timeout=15)
     assert_stopped_in_time(run, "content/redness.yaml")
     assert "pages" in run.err and "must fit on 1 page" in run.err, str(run)
@@ -575,29 +575,29 @@ def demo_sheet_html() -> list[tuple[str, str]]:
 
 def test_every_demo_sheet_is_far_under_the_text_limit():
     sheets = demo_sheet_html()
-    sizes = {label: limits.visible_length(html) for label, html in sheets}
-    assert all(500 < size < limits.MAX_SHEET_CHARS / 3 for size in sizes.values()), sizes  # Chinese: ~800
+    sizes = {label: lengths.visible_length(html) for label, html in sheets}
+    assert all(500 < size < lengths.MAX_SHEET_CHARS / 3 for size in sizes.values()), sizes  # Chinese: ~800
     for label, html in sheets:
-        limits.check_text_size(html, label)
+        lengths.check_text_size(html, label)
 
 
 def test_visible_length_counts_what_a_reader_sees():
     html = ("<html><head><title>Ignored title</title><style>p { color: red }</style></head>"
             "<body><!-- a comment --><p class='x'>Rougeurs &amp; s\u00e9cheresse</p>\n\n<p>  811  </p></body></html>")
-    assert limits.visible_length(html) == len("Rougeurs & s\u00e9cheresse 811")
-    assert limits.visible_length("plain   text\n") == len("plain text")
+    assert lengths.visible_length(html) == len("Rougeurs & s\u00e9cheresse 811")
+    assert lengths.visible_length("plain   text\n") == len("plain text")
 
 
 def test_check_text_size_refuses_too_much_text_naming_the_sheet_and_its_file():
     path = Path("content/redness.yaml")
-    limits.check_text_size("<p>" + "a" * limits.MAX_SHEET_CHARS + "</p>", "redness (fr)", path)
+    lengths.check_text_size("<p>" + "a" * lengths.MAX_SHEET_CHARS + "</p>", "redness (fr)", path)
     with pytest.raises(HandoutsError) as caught:
-        limits.check_text_size("<p>" + "a" * (limits.MAX_SHEET_CHARS + 1) + "</p>", "redness (fr)", path)
+        lengths.check_text_size("<p>" + "a" * (lengths.MAX_SHEET_CHARS + 1) + "</p>", "redness (fr)", path)
     assert caught.value.exit_code == EXIT_INPUT
     assert str(caught.value).startswith("content/redness.yaml: redness (fr): the sheet has 10,001 characters")
     start = time.monotonic()
     with pytest.raises(HandoutsError):
-        limits.check_text_size("<li>" + long_french(2_000_000) + "</li>", "redness (fr)")
+        lengths.check_text_size("<li>" + long_french(2_000_000) + "</li>", "redness (fr)")
     assert time.monotonic() - start < 1
 
 
@@ -607,8 +607,8 @@ def test_check_translation_length_fits_every_real_translation_and_refuses_a_past
     catalog = read_po(ROOT / CATALOG, "fr")
     for entry in catalog.entries:
         for text in entry.msgstrs.values():
-            assert limits.check_translation_length(entry.msgid, text, "fr") == []
-    [(severity, message)] = limits.check_translation_length("Do not rub.", "a" * 4_999 + ".", "fr")
+            assert lengths.check_translation_length(entry.msgid, text, "fr") == []
+    [(severity, message)] = lengths.check_translation_length("Do not rub.", "a" * 4_999 + ".", "fr")
     assert severity == "error"
     assert message.startswith("the translation is 5,000 characters long (the English: 11); a translation must be "
                               "under 1,200 characters.")

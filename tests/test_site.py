@@ -177,7 +177,7 @@ def test_the_web_page_has_the_drafts_marks_and_links_to_its_pdfs_and_languages(b
     nav = [text for name, text, in_nav in web.blocks if in_nav and name == "li"]
     others = [lang for lang in LANGS if lang != "fr"]
     assert nav == ["Fiche à imprimer (PDF)", "Gros caractères (PDF)",
-                   *(site.language_name(lang, lang) for lang in others)]
+                   *(catalogs.language_name(lang, lang) for lang in others)]
     assert "English" in nav
     assert web.links[:2 + len(others)] == ["redness.pdf", "../fr-large/redness.pdf",
                                            *(f"../{lang}/redness.html" for lang in others)]
