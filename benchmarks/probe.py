@@ -4,7 +4,7 @@
     python benchmarks/probe.py naive DEST            # those PDFs written the naive way
     python benchmarks/probe.py warm DEST ROUNDS      # naive vs one warm PdfRenderer, one-language sheets
 
-``export`` is the one place that asks the package for the sheets' HTML (``handouts.build.prepare``,
+``export`` is the one place that asks the package for the sheets' HTML (``handouts.plan.prepare``,
 a public name); ``naive`` uses WeasyPrint alone, as a script written without handouts would;
 ``warm`` uses ``handouts.pdf.PdfRenderer``, what each build worker uses. Each prints one JSON line.
 """
@@ -23,10 +23,11 @@ MANIFEST = "manifest.json"
 
 def export(project: Path, dest: Path) -> dict[str, object]:
     """Write the HTML of every part of every PDF of a default build, and a manifest of them."""
-    from handouts.build import prepare
+    from handouts.options import BuildOptions
     from handouts.pdf import STYLESHEET
+    from handouts.plan import prepare
 
-    plan = prepare(project)  # no option: what 'handouts build' makes, large print as handouts.yaml says
+    plan = prepare(BuildOptions(project))  # no option: what 'handouts build' makes, large print as handouts.yaml says
     files: dict[str, dict[str, object]] = {}
     pdfs = []
     for task in plan.tasks:
@@ -87,7 +88,7 @@ def warm_pdf(renderer: Any, dest: Path, pdf: dict[str, Any]) -> bytes:
 
     part = pdf["parts"][0]
     html = (dest / part["file"]).read_text(encoding="utf-8")
-    rendered = renderer.render_parts([Part(html, pdf["relpath"], part["lang"], part["max_pages"])], title=pdf["title"])
+    rendered = renderer.make_pdf([Part(html, pdf["relpath"], part["lang"], part["max_pages"])], title=pdf["title"])
     return rendered.pdf  # type: ignore[no-any-return]
 
 

@@ -9,6 +9,7 @@ def _stop_quietly_on_ctrl_c() -> None:
     Only for the ``handouts`` command and ``python -m handouts``; the command line puts
     Python's own handler back as soon as it runs (``cliutil.HandoutsGroup``).
     """
+    import contextlib
     import os
     import signal
     import sys
@@ -21,10 +22,8 @@ def _stop_quietly_on_ctrl_c() -> None:
         os.write(2, b"Stopped (Ctrl-C): nothing was written.\n")
         os._exit(130)
 
-    try:
+    with contextlib.suppress(ValueError):  # ValueError: not the main thread
         signal.signal(signal.SIGINT, stop)
-    except ValueError:  # not the main thread
-        pass
 
 
 _stop_quietly_on_ctrl_c()

@@ -5,11 +5,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from handouts.cliutil import PROJECT_OPTION, HandoutsGroup, format_problem, shown
+
+if TYPE_CHECKING:
+    from handouts.build import BuildResult
+    from handouts.config import Project
+    from handouts.options import BuildOptions
 
 
 @click.group(cls=HandoutsGroup)
@@ -18,8 +25,11 @@ def main() -> None:
     """Print aftercare sheets for patients, in their language."""
 
 
-def build_options(function):  # type: ignore[no-untyped-def]
-    """The options 'build' and 'watch' share."""
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def build_options(function: F) -> F:
+    """The options 'build' and 'watch' share, named as the fields of :class:`BuildOptions`."""
     for option in reversed([
         PROJECT_OPTION,
         click.option("--lang", "langs", multiple=True, metavar="LANG",
@@ -27,7 +37,7 @@ def build_options(function):  # type: ignore[no-untyped-def]
                           "Default: every language and the pair in handouts.yaml."),
         click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
                      help="Where to write the PDFs: OUT/<lang>/<sheet>.pdf. Default: dist/ in the project."),
-        click.option("--brand", "brand_name", metavar="NAME",
+        click.option("--brand", "brand", metavar="NAME",
                      help="A brand profile in brands/. Default: from handouts.yaml."),
         click.option("--paper", type=click.Choice(["letter", "a4"], case_sensitive=False),
                      help="Paper size. Default: from handouts.yaml."),
@@ -44,21 +54,26 @@ def build_options(function):  # type: ignore[no-untyped-def]
     return function
 
 
+def make_options(params: dict[str, Any]) -> BuildOptions:
+    """What 'build' or 'watch' was asked, as the one value the pipeline takes."""
+    from handouts.options import BuildOptions
+
+    paper = params.pop("paper", None)
+    return BuildOptions(**params, paper=paper.lower() if paper else None)
+
+
 @main.command()
 @build_options
 @click.option("--force", is_flag=True, help="Render every sheet again, even those that are up to date.")
 @click.argument("sheets", nargs=-1)
-def build(root: Path, langs: tuple[str, ...], out_dir: Path | None, brand_name: str | None, paper: str | None,
-          large_print: bool | None, strict: bool, release: bool, jobs: int | None, force: bool,
-          sheets: tuple[str, ...]) -> None:
+def build(**params: Any) -> None:
     """Build the PDF sheets (all of them, or only the SHEETS named)."""
     from handouts import build as pipeline
 
+    options = make_options(params)
     with progress_display() as progress:
         try:
-            result = pipeline.build(root, langs, sheets, out_dir, brand_name, strict, large_print=large_print,
-                                    paper=paper.lower() if paper else None, release=release, force=force,
-                                    jobs=jobs, progress=progress, note=lambda text: click.echo(text, err=True))
+            result = pipeline.build(options, progress=progress, note=lambda text: click.echo(text, err=True))
         except pipeline.BuildFailed as err:  # one language failed: say what the others wrote, then why
             if err.result is not None:
                 for path in err.result.written:
@@ -70,28 +85,28 @@ def build(root: Path, langs: tuple[str, ...], out_dir: Path | None, brand_name: 
 @main.command()
 @build_options
 @click.argument("sheets", nargs=-1)
-def watch(root: Path, langs: tuple[str, ...], out_dir: Path | None, brand_name: str | None, paper: str | None,
-          large_print: bool | None, strict: bool, release: bool, jobs: int | None, sheets: tuple[str, ...]) -> None:
+def watch(**params: Any) -> None:
     """Rebuild the sheets each time a content, catalog, template or brand file is saved (Ctrl-C stops)."""
     from handouts import build as pipeline
     from handouts import watch as watcher
     from handouts.errors import HandoutsError
 
+    options = make_options(params)
+    options = replace(options, jobs=options.jobs or 1)
+
     def rebuild() -> None:
         try:
-            result = pipeline.build(root, langs, sheets, out_dir, brand_name, strict, large_print=large_print,
-                                    paper=paper.lower() if paper else None, release=release, jobs=jobs or 1,
-                                    note=lambda text: click.echo(text, err=True))
+            result = pipeline.build(options, note=lambda text: click.echo(text, err=True))
         except HandoutsError as err:
             for problem in err.problems:
                 click.echo(format_problem(problem) if problem.path else f"error: {problem.message}", err=True)
-            click.echo(getattr(err, "summary", "") or "Nothing was written.", err=True)
+            click.echo(err.summary or "Nothing was written.", err=True)
         else:
             print_result(result)
         click.echo("Watching for changes (Ctrl-C to stop)...", err=True)
 
     try:
-        watcher.watch(root, rebuild)
+        watcher.watch(options.root, rebuild)
     except KeyboardInterrupt:
         click.echo("Stopped watching.", err=True)
         click.get_current_context().exit(130)  # as the README says of Ctrl-C
@@ -111,7 +126,7 @@ def progress_display() -> Iterator[Callable[[int, int, str], None]]:
         if bar is None:
             bar = click.progressbar(length=total, label="Rendering", file=stream, show_pos=True)
             bar.__enter__()
-        bar.update(1, what)
+        bar.update(1)  # the bar shows counts; 'what' is for the plain lines
 
     try:
         yield progress
@@ -120,7 +135,7 @@ def progress_display() -> Iterator[Callable[[int, int, str], None]]:
             bar.__exit__(None, None, None)
 
 
-def print_result(result) -> None:  # type: ignore[no-untyped-def]
+def print_result(result: BuildResult) -> None:
     for warning in result.warnings:
         click.echo(f"warning: {format_problem(warning)}", err=True)
     for path in result.written:
@@ -177,7 +192,7 @@ def list_command(root: Path) -> None:
         click.echo(f"  {' ' * len(lang)}  [{_language_review(project, lang)}]")
 
 
-def _language_review(project, lang: str) -> str:  # type: ignore[no-untyped-def]
+def _language_review(project: Project, lang: str) -> str:
     from handouts import langreview
     from handouts.errors import HandoutsError
 

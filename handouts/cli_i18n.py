@@ -7,12 +7,23 @@ Registered on the main group by ``handouts.cli`` (``main.add_command(i18n)``,
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from handouts.cliutil import PROJECT_OPTION, HandoutsGroup, format_problem, report, shown
 from handouts.errors import EXIT_INPUT, HandoutsError, Problem
+
+if TYPE_CHECKING:
+    from handouts.catalogs import Catalog
+    from handouts.checks import Finding
+    from handouts.config import Project
+    from handouts.content import Handout
+
+T = TypeVar("T")
 
 
 @click.group(name="i18n", cls=HandoutsGroup)
@@ -20,7 +31,7 @@ def i18n() -> None:
     """Translators' workflow: extract the English, merge it into the catalogs, measure them."""
 
 
-def _project(root: Path):
+def _project(root: Path) -> Project:
     from handouts import config
 
     return config.load_project(root)
@@ -147,68 +158,52 @@ def check(root: Path) -> None:
         ctx.exit(EXIT_INPUT)
 
 
-def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
-    """(errors, warnings, what was checked) for the whole project, without rendering anything."""
-    from handouts import catalogs, checks, config, content, langreview
-    from handouts import i18n as workflow
-    from handouts.errors import EXIT_USAGE
+class _Found:
+    """The errors and warnings 'handouts check' has found so far."""
 
-    project = config.load_project(root)
-    errors: list[Problem] = []
-    warnings: list[Problem] = []
+    def __init__(self) -> None:
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
 
-    def collect(step):
+    def collect(self, step: Callable[[], T]) -> T | None:
+        """The step's result; its problems are errors (None), unless it is a mistake on the command line."""
+        from handouts.errors import EXIT_USAGE
+
         try:
             return step()
         except HandoutsError as err:
             if err.exit_code == EXIT_USAGE and not err.problems[0].path:
                 raise
-            errors.extend(err.problems)
+            self.errors.extend(err.problems)
             return None
 
-    glyphs = checks.project_glyphs(project.templates_dir, project.fonts_dir)
-    brand = collect(lambda: config.load_brand(project))
-    for other in sorted(project.brands_dir.glob("*/brand.yaml")):  # every profile, not only the default
-        if other.parent.name != project.brand:
-            collect(lambda name=other.parent.name: config.load_brand(project, name))
-    handouts = collect(lambda: content.load_handouts(project.content_dir))
-    errors.extend(checks.check_printed_glyphs(handouts, brand, glyphs))
-    templates_ok = _check_templates(project.templates_dir, errors)
-    from handouts.build import missing_fonts
+    def add(self, findings: Iterable[Finding]) -> None:
+        for finding in findings:
+            (self.errors if finding.is_error else self.warnings).append(finding)
 
-    errors.extend(missing_fonts(project))
+
+def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
+    """(errors, warnings, what was checked) for the whole project, without rendering anything."""
+    from handouts import catalogs, checks, config, fonts
+    from handouts import i18n as workflow
+
+    project = config.load_project(root)
+    found = _Found()
+    glyphs = checks.project_glyphs(project.templates_dir, project.fonts_dir)
+    handouts, templates_ok = _check_sources(project, glyphs, found)
+    found.errors.extend(fonts.missing_fonts(project))
 
     pot = catalogs.template_path(project.locales_dir)
-    template = collect(lambda: catalogs.read_po(pot, root=project.root)) if pot.is_file() else None
+    template = found.collect(partial(catalogs.read_po, pot, root=project.root)) if pot.is_file() else None
     if not pot.is_file():
-        warnings.append(Problem("there is no message template; run 'handouts i18n extract'.", pot))
+        found.warnings.append(Problem("there is no message template; run 'handouts i18n extract'.", pot))
     langs = [lang for lang in catalogs.languages(project.locales_dir) if lang != catalogs.SOURCE_LANGUAGE]
     for lang in langs:
-        catalog = collect(lambda lang=lang: catalogs.load_catalog(project.locales_dir, lang))
-        if catalog is None:
-            continue
-        for finding in checks.check_catalog(catalog, template, glyphs):
-            (errors if finding.is_error else warnings).append(finding)
-        review = collect(lambda lang=lang: langreview.load(project.locales_dir, lang))
-        if review is not None and not review.reviewed:
-            warnings.append(Problem(
-                f"the {lang!r} translation has not been reviewed by a qualified translator yet: its sheets print "
-                "\"translation not yet reviewed\" and --release refuses them. After the review, fill in this file "
-                "(status: \"reviewed\", reviewed_by, reviewed_on, text).", review.path))
-
+        _check_language(project, lang, template, glyphs, found)
     if handouts is not None and templates_ok and langs:
-        errors.extend(_glyph_problems(project, langs))
-
+        found.errors.extend(_glyph_problems(project, langs))
     if template is not None and handouts is not None and templates_ok:
-        current = collect(lambda: workflow.extract_catalog(project.root))
-        if current is not None:
-            new = {(m.context, m.id) for m in current if m.id}
-            old = {e.key for e in template.entries}
-            if new != old:
-                warnings.append(Problem(
-                    f"{len(new - old)} message(s) of content/ and templates/ are not in it and "
-                    f"{len(old - new)} in it are no longer used; run 'handouts i18n extract' "
-                    "then 'handouts i18n update'.", pot))
+        _check_template_current(project, template, pot, found)
     counts = []
     try:
         states = workflow.status(project.locales_dir) if template is not None else []
@@ -216,29 +211,80 @@ def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
         states = []
     for state in states:
         counts.append(f"{state.lang}: {state.fuzzy} fuzzy, {state.untranslated} untranslated")
-    if handouts is not None:  # content quality: reading level, parts, thresholds, levels, glossary
-        from handouts import quality, review
-
-        fr_catalogs = {lang: collect(lambda lang=lang: catalogs.load_catalog(project.locales_dir, lang))
-                       for lang in langs}
-        found = collect(lambda: quality.check_content(handouts, fr_catalogs, project.locales_dir))
-        for finding in (found[0] if found else []):
-            (errors if finding.is_error else warnings).append(finding)
-        warnings.extend(review.stale_warnings(handouts, project.locales_dir))
+    if handouts is not None:
+        _check_quality(project, handouts, langs, found)
     counted = (f"{len(handouts) if handouts is not None else '?'} sheets, "
                f"{len(langs)} catalog{'s' if len(langs) != 1 else ''}"
                + (f" ({'; '.join(counts)})" if counts else "") + ", templates")
-    return errors, warnings, counted
+    return found.errors, found.warnings, counted
 
 
-def _glyph_problems(project, langs: list[str]) -> list[Problem]:
+def _check_sources(project: Project, glyphs: frozenset[int] | None,
+                   found: _Found) -> tuple[list[Handout] | None, bool]:
+    """Every brand profile, the sheets, their characters and the templates: (the sheets, templates usable)."""
+    from handouts import checks, config, content
+
+    brand = found.collect(partial(config.load_brand, project))
+    for other in sorted(project.brands_dir.glob("*/brand.yaml")):  # every profile, not only the default
+        if other.parent.name != project.brand:
+            found.collect(partial(config.load_brand, project, other.parent.name))
+    handouts = found.collect(partial(content.load_handouts, project.content_dir))
+    found.errors.extend(checks.check_printed_glyphs(handouts or [], brand, glyphs))
+    return handouts, _check_templates(project.templates_dir, found.errors)
+
+
+def _check_language(project: Project, lang: str, template: Catalog | None, glyphs: frozenset[int] | None,
+                    found: _Found) -> None:
+    """One language's catalog (as the build checks it) and whether a translator reviewed it."""
+    from handouts import catalogs, checks, langreview
+
+    catalog = found.collect(partial(catalogs.load_catalog, project.locales_dir, lang))
+    if catalog is None:
+        return
+    found.add(checks.check_catalog(catalog, template, glyphs))
+    review = found.collect(partial(langreview.load, project.locales_dir, lang))
+    if review is not None and not review.reviewed:
+        found.warnings.append(Problem(
+            f"the {lang!r} translation has not been reviewed by a qualified translator yet: its sheets print "
+            "\"translation not yet reviewed\" and --release refuses them. After the review, fill in this file "
+            "(status: \"reviewed\", reviewed_by, reviewed_on, text).", review.path))
+
+
+def _check_template_current(project: Project, template: Catalog, pot: Path, found: _Found) -> None:
+    """Whether messages.pot still holds exactly the messages of content/ and templates/."""
+    from handouts import i18n as workflow
+
+    current = found.collect(partial(workflow.extract_catalog, project.root))
+    if current is None:
+        return
+    new = {(m.context, m.id) for m in current if m.id}
+    old = {e.key for e in template.entries}
+    if new != old:
+        found.warnings.append(Problem(
+            f"{len(new - old)} message(s) of content/ and templates/ are not in it and "
+            f"{len(old - new)} in it are no longer used; run 'handouts i18n extract' "
+            "then 'handouts i18n update'.", pot))
+
+
+def _check_quality(project: Project, handouts: list[Handout], langs: list[str], found: _Found) -> None:
+    """Content quality: reading level, parts, thresholds, levels, glossary; reviews whose text changed."""
+    from handouts import catalogs, quality, review
+
+    loaded = {lang: found.collect(partial(catalogs.load_catalog, project.locales_dir, lang)) for lang in langs}
+    checked = found.collect(partial(quality.check_content, handouts, loaded, project.locales_dir))
+    found.add(checked[0] if checked else [])
+    found.warnings.extend(review.stale_warnings(handouts, project.locales_dir))
+
+
+def _glyph_problems(project: Project, langs: list[str]) -> list[Problem]:
     """The characters the build would find no font for, per language, with their source."""
-    from handouts import build, fonts
+    from handouts import fonts, plan
+    from handouts.options import BuildOptions
 
     found: list[Problem] = []
     for lang in langs:
         try:
-            problems = build.prepare(project.root, (lang,), large_print=False).failed.get(lang, [])
+            problems = plan.prepare(BuildOptions(project.root, (lang,), large_print=False)).failed.get(lang, [])
         except HandoutsError as err:  # the language failed (or the brand, content or catalog: reported above)
             problems = err.problems
         for problem in problems:
@@ -257,6 +303,8 @@ def _check_templates(templates_dir: Path, errors: list[Problem]) -> bool:
         errors.append(Problem("the templates folder does not exist.", templates_dir))
         return False
     env = render.environment(templates_dir)
+    loader = env.loader
+    assert loader is not None  # render.environment always gives its loader
     ok = True
     found = sorted(templates_dir.rglob("*.html"))
     if not (templates_dir / render.SHEET_TEMPLATE).is_file():
@@ -265,7 +313,7 @@ def _check_templates(templates_dir: Path, errors: list[Problem]) -> bool:
     for path in found:
         name = path.relative_to(templates_dir).as_posix()
         try:
-            env.parse(env.loader.get_source(env, name)[0], name, str(path))
+            env.parse(loader.get_source(env, name)[0], name, str(path))
         except jinja2.TemplateSyntaxError as err:
             errors.append(Problem(f"template syntax error: {err.message}", path, err.lineno))
             ok = False

@@ -40,9 +40,8 @@ def report(ctx: click.Context, err: HandoutsError) -> None:
     """Print every problem as 'path:line: message' on stderr and exit with the error's code."""
     for problem in err.problems:
         click.echo(format_problem(problem) if problem.path else f"error: {problem.message}", err=True)
-    summary = getattr(err, "summary", "")
-    if summary:
-        click.echo(summary, err=True)
+    if err.summary:
+        click.echo(err.summary, err=True)
     elif len(err.problems) > 1:
         click.echo(f"{len(err.problems)} problems; nothing was written.", err=True)
     ctx.exit(err.exit_code)
@@ -81,7 +80,7 @@ def _ctrl_c_raises() -> None:
     import handouts
 
     try:
-        if signal.getsignal(signal.SIGINT).__module__ == handouts.__name__:  # type: ignore[union-attr]
+        if signal.getsignal(signal.SIGINT).__module__ == handouts.__name__:
             signal.signal(signal.SIGINT, signal.default_int_handler)
     except (AttributeError, ValueError):  # another handler, or not the main thread
         pass

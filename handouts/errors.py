@@ -32,7 +32,9 @@ class HandoutsError(Exception):
     """A user's mistake or a broken input: printed as ``path:line: message``, never a traceback.
 
     It carries one problem or several (every problem found in a run is reported at
-    once), and the exit code the command line should end with.
+    once), the exit code the command line should end with, and optionally the one-line
+    summary printed after the problems (a build's counts); without one, the command line
+    counts the problems.
     """
 
     def __init__(
@@ -43,9 +45,11 @@ class HandoutsError(Exception):
         *,
         problems: list[Problem] | None = None,
         exit_code: int = EXIT_INPUT,
+        summary: str = "",
     ) -> None:
         self.problems = list(problems) if problems else [Problem(message, path, line)]
         self.exit_code = exit_code
+        self.summary = summary
         super().__init__(str(self))
 
     @classmethod

@@ -9,30 +9,76 @@ fontTools: ``handouts check`` runs the same glyph check as the build without Wea
 
 from __future__ import annotations
 
+import io
 import re
+import struct
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from handouts import lengths, limits
-from handouts.errors import EXIT_ENVIRONMENT, HandoutsError
+from handouts import lengths
+from handouts.errors import EXIT_ENVIRONMENT, HandoutsError, Problem
 from handouts.safefile import read_file
 
+if TYPE_CHECKING:
+    from handouts.config import Project
+
 MAX_STYLESHEET_BYTES = 1_000_000  # print.css is about 10 kB
+MAX_FONT_BYTES = 20_000_000  # Lato is 0.7 MB; a font of all of Unicode is about 15 MB
 
 _FONT_URL = re.compile(r"""url\(\s*["']?([^"')]+\.(?:ttf|otf|woff2?))["']?\s*\)""", re.I)
 # Characters that steer the text but are never drawn (WeasyPrint and Pango handle them).
 NOT_DRAWN = frozenset({0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0xFEFF})
 
 
+def _font_urls(templates_dir: Path) -> Iterator[tuple[Path, int, str]]:
+    """(stylesheet, line, url) of every font file the stylesheets under ``templates_dir`` name, in order."""
+    for sheet in sorted(templates_dir.rglob("*.css")):
+        text = read_file(sheet, MAX_STYLESHEET_BYTES, templates_dir, what="stylesheet").decode("utf-8", "replace")
+        for match in _FONT_URL.finditer(text):
+            yield sheet, text.count("\n", 0, match.start()) + 1, match.group(1)
+
+
 def declared_fonts(templates_dir: Path) -> list[Path]:
     """The font files the stylesheets under ``templates_dir`` name, in the order they are named."""
     found: list[Path] = []
-    for sheet in sorted(templates_dir.rglob("*.css")):
-        text = read_file(sheet, MAX_STYLESHEET_BYTES, templates_dir, what="stylesheet").decode("utf-8", "replace")
-        for url in _FONT_URL.findall(text):
-            font = (sheet.parent / url).resolve()
-            if font not in found:
-                found.append(font)
+    for sheet, _, url in _font_urls(templates_dir):
+        font = (sheet.parent / url).resolve()
+        if font not in found:
+            found.append(font)
     return found
+
+
+def missing_fonts(project: Project) -> list[Problem]:
+    """Font files a stylesheet names that are not there (WeasyPrint would only say "refused")."""
+    problems = []
+    for sheet, number, url in _font_urls(project.templates_dir):
+        font = (sheet.parent / url).resolve()
+        if not font.is_file():
+            problems.append(Problem(
+                f"the font file {url} named here is missing ({font}); put it back: fonts/README.md says "
+                "where it comes from.", sheet, number))
+    return problems
+
+
+def font_code_points(path: Path) -> set[int]:
+    """The characters a font file can draw; a damaged file is an error naming it, not a traceback."""
+    from fontTools.ttLib import TTFont, TTLibError
+
+    data = read_file(path, MAX_FONT_BYTES, path.parent.parent, what="font file", exit_code=EXIT_ENVIRONMENT)
+    try:
+        with TTFont(io.BytesIO(data), lazy=True) as font:
+            cmap = font.getBestCmap()
+    except (TTLibError, OSError, ValueError, KeyError, AssertionError, EOFError, struct.error) as err:
+        raise HandoutsError(
+            f"is not a usable font file ({err}); put back the original file (fonts/README.md says where "
+            "it comes from).",
+            path,
+            exit_code=EXIT_ENVIRONMENT,
+        ) from err
+    if not cmap:
+        raise HandoutsError("is not a usable font file (it maps no characters).", path, exit_code=EXIT_ENVIRONMENT)
+    return set(cmap)
 
 
 def code_points(templates_dir: Path, fonts_dir: Path | None = None) -> frozenset[int]:
@@ -46,7 +92,7 @@ def code_points(templates_dir: Path, fonts_dir: Path | None = None) -> frozenset
                             exit_code=EXIT_ENVIRONMENT)
     points: set[int] = set()
     for font in fonts:
-        points |= limits.font_code_points(font)
+        points |= font_code_points(font)
     return frozenset(points)
 
 
@@ -66,15 +112,13 @@ NO_FONT = "no font declared in templates/css/fonts.css can print"
 Source = tuple[str, "Path | None", "int | None", str]  # (what it is, file, line, its text)
 
 
-def glyph_problems(html: str, points: frozenset[int], sources: list[Source], label: str) -> list:
+def glyph_problems(html: str, points: frozenset[int], sources: list[Source], label: str) -> list[Problem]:
     """The characters of a page no declared font has, each blamed on where it comes from.
 
     ``sources`` are the texts the page is made of that someone can fix: a catalog's
     translations (file and line), or the locale data Babel formats dates and times with.
     A character found in none of them is reported for the page as a whole.
     """
-    from handouts.errors import Problem
-
     chars = missing(html, points)
     if not chars:
         return []

@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from handouts import fonts, limits
+from handouts import config, fonts
 from handouts.errors import EXIT_ENVIRONMENT, HandoutsError
 from handouts.safefile import read_file
+from handouts.workers import RENDER_MEMORY_BYTES
 
 MIN_WEASYPRINT = 70
 MIN_PANGO = (1, 44)
@@ -32,6 +33,7 @@ INSTALL_HINT = (
 
 
 MAX_RESOURCE_BYTES = 20_000_000  # a stylesheet, font or logo a sheet loads (a font: 0.7 MB)
+MAX_PDF_BYTES = 100_000_000  # a sheet's PDF read back (its cache check, its thumbnail): a sheet is about 50 kB
 
 
 class RefusedURL(Exception):
@@ -103,7 +105,7 @@ def make_fetcher(allowed: tuple[Path, ...]) -> Any:
 
     roots = tuple(folder.resolve() for folder in allowed)
 
-    class ProjectFetcher(URLFetcher):  # type: ignore[misc]
+    class ProjectFetcher(URLFetcher):
         def __init__(self) -> None:
             super().__init__(allowed_protocols={"file"}, fail_on_errors=True)
             self.refused: list[str] = []
@@ -197,18 +199,13 @@ class PdfRenderer:
                 exit_code=EXIT_ENVIRONMENT,
             )
         css = read_file(stylesheet, MAX_RESOURCE_BYTES, base_dir.parent, what="stylesheet", exit_code=EXIT_ENVIRONMENT)
-        with self._watch(str(stylesheet)):
+        with self._warnings_as_errors(str(stylesheet)):
             self.stylesheets = [
                 self.weasyprint.CSS(string=css.decode("utf-8", "replace"), base_url=stylesheet.resolve().as_uri(),
                                     url_fetcher=self.fetcher, font_config=self.font_config)
             ]
 
-    def render(self, html: str, title: str) -> RenderedSheet:
-        """One sheet in one language that must fit on one page (kept for simple callers)."""
-        rendered = self.render_parts([Part(html, title, "", max_pages=10_000)])
-        return RenderedSheet(rendered.pdf, rendered.pages)
-
-    def render_parts(self, parts: list[Part], title: str | None = None) -> RenderedSheet:
+    def make_pdf(self, parts: list[Part], title: str | None = None) -> RenderedSheet:
         """Lay out each part (one per language) and write them as one PDF, in order.
 
         The PDF is only written when every part fits its page limit; the language of each
@@ -239,7 +236,7 @@ class PdfRenderer:
             )
 
     @contextmanager
-    def _watch(self, label: str) -> Iterator[None]:
+    def _warnings_as_errors(self, label: str) -> Iterator[None]:
         """Turn a refused URL or any WeasyPrint warning into an error naming the sheet."""
         self.fetcher.refused.clear()
         collector = _WarningCollector()
@@ -257,10 +254,10 @@ class PdfRenderer:
             raise
         except MemoryError as err:
             raise HandoutsError(
-                f"{label}: needs more than {limits.RENDER_MEMORY_BYTES >> 20} MB of memory to render; a sheet needs "
+                f"{label}: needs more than {RENDER_MEMORY_BYTES >> 20} MB of memory to render; a sheet needs "
                 "about 100 MB. Use a smaller logo image, or undo the last change to the templates."
             ) from err
-        except Exception as err:  # noqa: BLE001 - a WeasyPrint bug met by our templates: say which sheet
+        except Exception as err:  # a WeasyPrint bug met by our templates: say which sheet
             if _raised_in_svg(err):
                 raise HandoutsError(
                     f"{label}: WeasyPrint could not draw an SVG image of the sheet, the brand's logo "
@@ -289,7 +286,7 @@ class PdfRenderer:
             raise HandoutsError(f"{label}: WeasyPrint reported a problem: {message}")
 
     def _layout(self, part: Part) -> Any:
-        with self._watch(part.label):
+        with self._warnings_as_errors(part.label):
             return self.weasyprint.HTML(string=part.html, base_url=self.base_url, url_fetcher=self.fetcher).render(
                 font_config=self.font_config, stylesheets=self.stylesheets, cache=self.image_cache
             )
@@ -298,8 +295,9 @@ class PdfRenderer:
         def finisher(_document: Any, pdf: Any) -> None:
             set_page_languages(pdf, languages)
 
-        with self._watch(label), _reproducible_font_timestamps():
-            return document.write_pdf(pdf_variant="pdf/ua-1", finisher=finisher)  # type: ignore[no-any-return]
+        with self._warnings_as_errors(label), _reproducible_font_timestamps():
+            pdf: bytes = document.write_pdf(pdf_variant="pdf/ua-1", finisher=finisher)
+            return pdf
 
 
 @contextmanager
@@ -308,11 +306,12 @@ def _reproducible_font_timestamps() -> Iterator[None]:
 
     Without HarfBuzz's subsetter WeasyPrint subsets with fontTools, which stamps each font's
     ``head.modified`` with the current time unless SOURCE_DATE_EPOCH is set (the
-    reproducible-builds convention fontTools follows). Unset, or not a number, it is 0 here
-    for the time of the write (the PDF itself then carries no date, see build.py).
+    reproducible-builds convention fontTools follows). Unset, it is 0 here for the time of
+    the write (the PDF itself then carries no date, see plan.source_date); the user's value
+    is read by :func:`handouts.config.source_date_epoch`, which refuses one that is not a number.
     """
     saved = os.environ.get("SOURCE_DATE_EPOCH")
-    if saved is None or not saved.strip().isdigit():
+    if config.source_date_epoch() is None:
         os.environ["SOURCE_DATE_EPOCH"] = "0"
     try:
         yield

@@ -18,6 +18,7 @@ import difflib
 import hashlib
 import json
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from handouts.catalogs import Catalog, Translator, load_catalog
@@ -29,6 +30,7 @@ MAX_SNAPSHOT_BYTES = 1_000_000  # the text of one reviewed sheet, both languages
 
 REVIEW_LANGS = ("en", "fr")  # the texts a review covers: the source and the Quebec French
 SNAPSHOT_DIR = "_reviewed"
+REVIEW_MAX_AGE_MONTHS = 24
 
 
 def sheet_texts(handout: Handout, catalog: Catalog | None) -> list[tuple[str, str, str]]:
@@ -85,6 +87,38 @@ def stale_warnings(handouts: list[Handout], locales_dir: Path) -> list[Problem]:
     return warnings
 
 
+def check_reviews(handouts: list[Handout], release: bool, today: date) -> tuple[list[Problem], list[Problem]]:
+    """--release refuses drafts; a review older than 24 months is a warning in every build."""
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    for handout in handouts:
+        review = handout.review
+        if review.is_draft and release and review.stale and not review.text_hash:
+            problems.append(Problem(
+                f"'{handout.name}' is marked reviewed but its review has no text_hash, so nobody can tell which "
+                "text the clinician read and --release will not print it. Run 'handouts review' and copy the "
+                "sheet's fingerprint into text_hash once the clinician has read that text.",
+                handout.path, review.line or None))
+        elif review.is_draft and release and review.stale:
+            problems.append(Problem(
+                f"'{handout.name}' changed since its review, so --release will not print it for patients. "
+                "Ask a clinician to review it again ('handouts review').", handout.path, review.line or None))
+        elif review.is_draft and release:
+            problems.append(Problem(
+                f"'{handout.name}' is a draft that no clinician has reviewed, so --release will not print it "
+                "for patients. After the review, set status: \"reviewed\", reviewed_by and reviewed_on.",
+                handout.path, review.line or None))
+        elif not review.is_draft and review.reviewed_on is not None:
+            months = (today.year - review.reviewed_on.year) * 12 + today.month - review.reviewed_on.month
+            if months > REVIEW_MAX_AGE_MONTHS or (months == REVIEW_MAX_AGE_MONTHS
+                                                   and today.day > review.reviewed_on.day):
+                warnings.append(Problem(
+                    f"'{handout.name}' was last reviewed on {review.reviewed_on.isoformat()}, more than "
+                    f"{REVIEW_MAX_AGE_MONTHS} months ago; ask a clinician to review it again.",
+                    handout.path, review.line or None))
+    return problems, warnings
+
+
 # ------------------------------------------------------------------ the clinician's packet
 
 
@@ -131,7 +165,7 @@ def changes_since(old: list[list[str]], new: list[tuple[str, str, str]]) -> list
         for index in range(max(len(olds), len(news))):
             o = olds[index] if index < len(olds) else None
             n = news[index] if index < len(news) else None
-            part = (n or o)[0]  # type: ignore[index]
+            part = n[0] if n else o[0] if o else ""  # one of them is there: the range is not empty
             what = "changed" if o and n else "added" if n else "removed"
             found.append((part, what, f"{o[1]} / {o[2]}" if o else "", f"{n[1]} / {n[2]}" if n else ""))
     return found
@@ -186,12 +220,15 @@ tr.changed td { background: #fff3c4; }
 <p class="fingerprint">text_hash: "{{ item.fingerprint }}"</p>
 <p>{{ item.note }}</p>
 {% if item.changes %}
-<table><tr><th class="part">Part</th><th>Change</th><th>Before (English / French)</th><th>Now (English / French)</th></tr>
-{% for part, what, before, after in item.changes %}<tr class="changed"><td class="part">{{ part }}</td><td>{{ what }}</td><td>{{ before }}</td><td>{{ after }}</td></tr>{% endfor %}
+<table><tr><th class="part">Part</th><th>Change</th><th>Before (English / French)</th>\
+<th>Now (English / French)</th></tr>
+{% for part, what, before, after in item.changes %}<tr class="changed"><td class="part">{{ part }}</td>\
+<td>{{ what }}</td><td>{{ before }}</td><td>{{ after }}</td></tr>{% endfor %}
 </table>
 {% endif %}
 <table><tr><th class="part">Part</th><th>English</th><th lang="fr-CA">Français</th></tr>
-{% for part, english, french in item.rows %}<tr><td class="part">{{ part }}</td><td>{{ english }}</td><td lang="fr-CA">{{ french or "(not translated)" }}</td></tr>{% endfor %}
+{% for part, english, french in item.rows %}<tr><td class="part">{{ part }}</td><td>{{ english }}</td>\
+<td lang="fr-CA">{{ french or "(not translated)" }}</td></tr>{% endfor %}
 </table>
 {% endfor %}
 </body></html>

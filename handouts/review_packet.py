@@ -27,11 +27,11 @@ def write_packet(root: Path, out_file: Path | None = None) -> PacketResult:
     path = (out_file or project.root / "dist" / "review-packet.pdf").resolve()
     if not items:
         return PacketResult(path, items, recorded)
-    from handouts.pdf import PdfRenderer
+    from handouts.pdf import Part, PdfRenderer
 
     renderer = PdfRenderer(project.templates_dir, allowed=(project.templates_dir, project.fonts_dir),
                            fonts_dir=project.fonts_dir)
-    rendered = renderer.render(review.packet_html(items), "Sheets awaiting review")
+    rendered = renderer.make_pdf([Part(review.packet_html(items), "Sheets awaiting review", "", max_pages=10_000)])
     try:
         write_atomically(path, rendered.pdf or b"")
     except OSError as err:

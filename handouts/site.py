@@ -39,7 +39,7 @@ MAX_ASSET_BYTES = 5_000_000  # a stylesheet, script or thumbnail of the web page
 MAX_PDF_BYTES = 100_000_000  # as build.MAX_PDF_BYTES: a sheet is about 50 kB
 
 if TYPE_CHECKING:
-    from handouts.build import Plan, Task
+    from handouts.plan import Plan, Task
 
 INDEX = "index.html"
 ASSETS = "assets"  # in dist/: the stylesheets, the script, the logo and the thumbnails

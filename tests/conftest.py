@@ -53,6 +53,17 @@ def cli(tmp_path: Path):
 
 
 @pytest.fixture(scope="session")
+def page_pdf():
+    """Make one HTML page into a PDF with a renderer, with no page limit (a build gives it its sheets' parts)."""
+    from handouts.pdf import Part, PdfRenderer, RenderedSheet
+
+    def make(renderer: PdfRenderer, html: str, label: str) -> RenderedSheet:
+        return renderer.make_pdf([Part(html, label, "", max_pages=10_000)])
+
+    return make
+
+
+@pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every sheet in every language, built once for the whole test session through the CLI."""
     out = tmp_path_factory.mktemp("dist")

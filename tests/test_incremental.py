@@ -15,6 +15,8 @@ import pypdf
 import pytest
 
 from handouts import build as pipeline
+from handouts import cache, publish
+from handouts.options import BuildOptions
 from handouts.pdf import SUBSET_HINT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +30,7 @@ def text(path: Path) -> str:
 
 def run_build(project: Path, out: Path, *langs: str, **options) -> pipeline.BuildResult:
     options.setdefault("jobs", 1)
-    return pipeline.build(project, langs or ("fr",), out_dir=out, **options)
+    return pipeline.build(BuildOptions(project, langs or ("fr",), out_dir=out, **options))
 
 
 def written(result: pipeline.BuildResult, out: Path) -> list[str]:
@@ -111,7 +113,7 @@ def test_edition_options_tool_and_library_versions_are_part_of_the_key(warm, mon
     project, out = warm
     assert len(run_build(project, out, paper="a4").written) == len(SHEETS)
     assert run_build(project, out, paper="a4").written == []
-    monkeypatch.setattr(pipeline, "tool_fingerprint", lambda: "another version of handouts or WeasyPrint")
+    monkeypatch.setattr(cache, "tool_fingerprint", lambda: "another version of handouts or WeasyPrint")
     assert len(run_build(project, out, paper="a4").written) == len(SHEETS)
 
 
@@ -127,7 +129,7 @@ def test_a_deleted_or_hand_edited_pdf_is_rebuilt(warm):
 
 def test_a_damaged_cache_file_only_costs_a_full_build(warm):
     project, out = warm
-    (out / pipeline.CACHE_NAME).write_text("{not json")
+    (out / cache.CACHE_NAME).write_text("{not json")
     assert len(run_build(project, out).written) == len(SHEETS)
     assert run_build(project, out).written == []
 
@@ -136,7 +138,7 @@ def test_one_and_two_worker_processes_give_the_same_bytes(project, tmp_path):
     digests = {}
     for jobs in (1, 2):
         out = tmp_path / f"jobs{jobs}"
-        result = pipeline.build(project, ("fr", "en", "fr+en"), out_dir=out, jobs=jobs)
+        result = pipeline.build(BuildOptions(project, ("fr", "en", "fr+en"), out_dir=out, jobs=jobs))
         assert result.jobs == jobs and len(result.written) == 3 * len(SHEETS)
         digests[jobs] = {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
                          for p in out.rglob("*.pdf")}
@@ -147,7 +149,7 @@ def test_a_failing_sheet_in_a_worker_is_reported_and_nothing_is_written(project,
     replace_in(project / "content" / "flaking.yaml", "what_to_do:\n", "what_to_do:\n" + "".join(
         f'  - "An extra step, number {i}, that makes the sheet far too long to print."\n' for i in range(30)))
     with pytest.raises(pipeline.BuildFailed) as caught:
-        pipeline.build(project, ("en",), out_dir=tmp_path / "out", jobs=2)
+        pipeline.build(BuildOptions(project, ("en",), out_dir=tmp_path / "out", jobs=2))
     assert "the sheet 'flaking' in English (en) needs" in str(caught.value)
     assert "8 rendered, 0 unchanged, 1 failed" in caught.value.summary
     assert not list((tmp_path / "out").rglob("*.pdf"))
@@ -205,7 +207,7 @@ def test_ctrl_c_stops_the_workers_and_writes_nothing(project, tmp_path):
         time.sleep(0.05)
     assert not any(alive(pid) for pid in workers)
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
-    assert not list(out.rglob(f"{pipeline.TEMP_PREFIX}*"))
+    assert not list(out.rglob(f"{publish.TEMP_PREFIX}*"))
 
 
 def test_progress_is_plain_lines_without_a_terminal_and_ends_with_a_summary(project, tmp_path):

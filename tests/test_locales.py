@@ -161,10 +161,11 @@ def test_a_code_that_is_not_a_locale_is_refused_with_examples(tmp_path):
 
 
 def test_an_unreviewed_translation_is_marked_listed_and_refused_by_release(tmp_path):
-    from handouts import build
+    from handouts.options import BuildOptions
+    from handouts.plan import prepare
 
     project = copy_project(tmp_path)
-    plan = build.prepare(project, ("es",), ("redness",), large_print=False)
+    plan = prepare(BuildOptions(project, ("es",), ("redness",), large_print=False))
     html = plan.tasks[0].parts[0].html
     assert 'class="translation-unreviewed"' in html
     assert "Traducción aún no revisada por un traductor calificado" in html
@@ -198,15 +199,16 @@ def test_an_unreviewed_translation_is_marked_listed_and_refused_by_release(tmp_p
     (project / "locales" / "es" / "review.yaml").write_text(
         'status: "reviewed"\nreviewed_by: "Ana Ruiz, certified translator"\nreviewed_on: "2026-11-28"\n'
         'text: "messages.pot of 2026-11-30"\n', encoding="utf-8")
-    plan = build.prepare(project, ("es",), ("redness",), large_print=False, release=True)
+    plan = prepare(BuildOptions(project, ("es",), ("redness",), large_print=False, release=True))
     assert "translation-unreviewed" not in plan.tasks[0].parts[0].html
 
 
 def test_haitian_creole_day_names_come_from_the_catalog_not_cldr():
     """CLDR's Haitian Creole data gives French day names; the catalog wins."""
-    from handouts import build
+    from handouts.options import BuildOptions
+    from handouts.plan import prepare
 
-    plan = build.prepare(ROOT, ("ht",), ("redness",), large_print=False)
+    plan = prepare(BuildOptions(ROOT, ("ht",), ("redness",), large_print=False))
     html = plan.tasks[0].parts[0].html
     assert "Lendi" in html and "vandredi" in html  # Haitian Creole
     assert "lundi" not in html and "vendredi" not in html  # not CLDR's French

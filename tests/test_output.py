@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from handouts import build as build_module
-from handouts.build import TEMP_PREFIX, build, publish
+from handouts import publish as publish_module
+from handouts.build import build
 from handouts.errors import EXIT_INPUT, EXIT_OUTPUT, HandoutsError
+from handouts.options import BuildOptions
+from handouts.publish import TEMP_PREFIX, publish
 
 OLD = b"%PDF-1.7 the previous good build\n%%EOF\n"
 MESSAGE = (
@@ -64,14 +66,14 @@ def test_publish_replaces_every_file(out):
 def test_read_only_output_folder_gives_exit_4_and_keeps_the_previous_pdfs(out, monkeypatch):
     folder = out / "fr"
     if os.geteuid() == 0:  # root ignores the permission bits: refuse the way the kernel would
-        real_mkstemp = build_module.tempfile.mkstemp
+        real_mkstemp = publish_module.tempfile.mkstemp
 
         def read_only_mkstemp(*args, **kwargs):
             if Path(kwargs.get("dir", "")) == folder:
                 raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(folder / "x"))
             return real_mkstemp(*args, **kwargs)
 
-        monkeypatch.setattr(build_module.tempfile, "mkstemp", read_only_mkstemp)
+        monkeypatch.setattr(publish_module.tempfile, "mkstemp", read_only_mkstemp)
     else:
         folder.chmod(0o555)
     try:
@@ -103,7 +105,7 @@ def test_disk_full_mid_write_gives_exit_4_and_leaves_no_temporary(out, monkeypat
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         real_fsync(fd)
 
-    monkeypatch.setattr(build_module.os, "fsync", fsync)
+    monkeypatch.setattr(publish_module.os, "fsync", fsync)
     error = output_error(new_outputs(out))
     assert str(error) == f"{out / 'fr'}: " + MESSAGE.format("No space left on device")
     assert_previous_build_intact(out)
@@ -126,7 +128,7 @@ def test_disk_full_in_write_itself_leaves_no_temporary(out, monkeypatch):
             self.handle.write(data[: len(data) // 2])
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(build_module.os, "fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode)))
+    monkeypatch.setattr(publish_module.os, "fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode)))
     error = output_error(new_outputs(out))
     assert "No space left on device" in str(error)
     assert_previous_build_intact(out)
@@ -150,7 +152,7 @@ def test_a_failed_rename_half_way_puts_the_replaced_pdfs_back(out, monkeypatch):
             raise OSError(errno.EIO, os.strerror(errno.EIO), str(dst))
         real_replace(src, dst)
 
-    monkeypatch.setattr(build_module.os, "replace", replace)
+    monkeypatch.setattr(publish_module.os, "replace", replace)
     output_error(new_outputs(out))
     assert_previous_build_intact(out)
 
@@ -159,10 +161,10 @@ def test_a_failed_rename_half_way_puts_the_replaced_pdfs_back(out, monkeypatch):
 
 
 def test_build_on_a_full_disk_gives_exit_4_and_keeps_the_previous_pdfs(project, out, monkeypatch):
-    monkeypatch.setattr(build_module.os, "fsync", lambda fd: (_ for _ in ()).throw(
+    monkeypatch.setattr(publish_module.os, "fsync", lambda fd: (_ for _ in ()).throw(
         OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))))
     with pytest.raises(HandoutsError) as caught:
-        build(project, ("fr",), ("redness",), out)
+        build(BuildOptions(project, ("fr",), ("redness",), out))
     assert caught.value.exit_code == EXIT_OUTPUT
     assert str(caught.value) == f"{out / 'fr'}: " + MESSAGE.format("No space left on device")
     assert_previous_build_intact(out)
@@ -172,7 +174,7 @@ def test_build_with_one_broken_sheet_publishes_nothing(project, out):
     sheet = project / "content" / "dryness.yaml"
     sheet.write_bytes(sheet.read_bytes() + b"\ttitle: x\n")
     with pytest.raises(HandoutsError) as caught:
-        build(project, ("fr", "en"), ("redness", "dryness"), out)
+        build(BuildOptions(project, ("fr", "en"), ("redness", "dryness"), out))
     assert caught.value.exit_code == EXIT_INPUT
     assert str(caught.value).startswith(f"{sheet}:")
     assert "indented with a tab" in str(caught.value)
@@ -183,7 +185,7 @@ def test_build_with_one_broken_sheet_publishes_nothing(project, out):
 def test_build_writes_a_complete_pdf_and_removes_stale_temporaries(project, out):
     stale = out / "fr" / f"{TEMP_PREFIX}old.part"
     stale.write_bytes(b"%PDF half a sheet")
-    result = build(project, ("fr",), ("redness",), out)
+    result = build(BuildOptions(project, ("fr",), ("redness",), out))
     assert result.written == [out / "fr" / "redness.pdf"]
     pdf = (out / "fr" / "redness.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and pdf.rstrip().endswith(b"%%EOF")
@@ -195,7 +197,7 @@ def test_a_second_build_into_the_same_folder_stops_with_exit_4(tmp_path):
     """While one build holds the folder, another is told to wait; nothing of it is written."""
     import fcntl
 
-    from handouts.build import LOCK_NAME, output_lock
+    from handouts.publish import LOCK_NAME, output_lock
 
     target = tmp_path / "dist"
     target.mkdir()

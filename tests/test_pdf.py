@@ -24,20 +24,20 @@ def page(body: str) -> str:
     return f'<html lang="en"><head></head><body>{body}</body></html>'
 
 
-def test_a_plain_page_renders_with_the_project_font(renderer):
-    sheet = renderer.render(page("<p>Bonjour, ça va : « oui ».</p>"), "test")
+def test_a_plain_page_renders_with_the_project_font(renderer, page_pdf):
+    sheet = page_pdf(renderer, page("<p>Bonjour, ça va : « oui ».</p>"), "test")
     assert sheet.pdf.startswith(b"%PDF") and sheet.pages == [1]
 
 
-def test_local_files_outside_the_project_folders_are_refused(renderer, tmp_path):
+def test_local_files_outside_the_project_folders_are_refused(renderer, tmp_path, page_pdf):
     secret = tmp_path / "secret.txt"
     secret.write_text("patient list")
     for markup in (f'<img src="{secret.as_uri()}">', f'<link rel="attachment" href="{secret.as_uri()}">'):
         with pytest.raises(HandoutsError, match="refused to load file://"):
-            renderer.render(page(markup), "test")
+            page_pdf(renderer, page(markup), "test")
 
 
-def test_a_path_that_only_looks_inside_the_folders_is_refused(tmp_path):
+def test_a_path_that_only_looks_inside_the_folders_is_refused(tmp_path, page_pdf):
     """A symlink in templates/ to a file outside, and a URL that climbs out with '..', are
     judged by where they really lead."""
     secret = tmp_path / "secret.txt"
@@ -50,10 +50,10 @@ def test_a_path_that_only_looks_inside_the_folders_is_refused(tmp_path):
     for url in ((templates / "innocent.txt").as_uri(), templates.as_uri() + "/../secret.txt", "innocent.txt"):
         for markup in (f'<img src="{url}">', f'<link rel="attachment" href="{url}">'):
             with pytest.raises(HandoutsError, match="refused to load file://"):
-                renderer.render(page(markup), "test")
+                page_pdf(renderer, page(markup), "test")
 
 
-def test_no_network_connection_is_ever_made(renderer):
+def test_no_network_connection_is_ever_made(renderer, page_pdf):
     # A connection to a listening socket completes in the kernel's backlog without accept():
     # a non-blocking accept() after the renders finds it, with no thread and no waiting.
     with socket.socket() as listener:
@@ -63,20 +63,20 @@ def test_no_network_connection_is_ever_made(renderer):
         for markup in (f'<img src="http://127.0.0.1:{port}/logo.png">',
                        f"<style>@import url(http://127.0.0.1:{port}/x.css);</style>"):
             with pytest.raises(HandoutsError, match="refused to load http://127.0.0.1"):
-                renderer.render(page(markup), "test")
+                page_pdf(renderer, page(markup), "test")
         listener.setblocking(False)
         with pytest.raises(BlockingIOError):
             listener.accept()  # nothing ever connected
 
 
-def test_a_character_the_font_lacks_is_refused_instead_of_falling_back(renderer):
+def test_a_character_the_font_lacks_is_refused_instead_of_falling_back(renderer, page_pdf):
     with pytest.raises(HandoutsError, match=r"no glyph for '✓' \(U\+2713\)"):
-        renderer.render(page("<p>Done ✓</p>"), "redness (fr)")
+        page_pdf(renderer, page("<p>Done ✓</p>"), "redness (fr)")
 
 
-def test_pages_are_counted(renderer):
+def test_pages_are_counted(renderer, page_pdf):
     long = "".join(f"<p>Line {i}</p>" for i in range(200))
-    assert renderer.render(page(long), "test").pages[0] > 1
+    assert page_pdf(renderer, page(long), "test").pages[0] > 1
 
 
 def test_weasyprint_internals_are_where_handouts_looks():

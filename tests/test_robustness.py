@@ -5,7 +5,7 @@ test's own folder, and checks what a person would notice: the exit code, a messa
 the file to fix (never a traceback), and the PDFs on disk (each one complete, readable,
 one page, of one build only).
 
-Figures behind the limits (WeasyPrint 70, 2 cores) are in ``handouts/limits.py``.
+Figures behind the limits (WeasyPrint 70, 2 cores) are in ``handouts/workers.py``.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from handouts import lengths, limits
-from handouts.build import LOCK_NAME, TEMP_PREFIX
+from handouts import fonts, lengths, workers
+from handouts.publish import LOCK_NAME, TEMP_PREFIX
 from handouts.errors import EXIT_ENVIRONMENT, EXIT_INPUT, EXIT_OUTPUT, HandoutsError
 from handouts.pdf import INSTALL_HINT
 
@@ -563,13 +563,14 @@ def test_a_huge_font_size_in_the_stylesheet_stops_with_a_clear_error_in_bounded_
     assert temporaries(out) == []
 
 
-# ---------------------------------------------------------------- handouts/limits.py itself
+# ---------------------------------------------------------------- the limits themselves (lengths.py, workers.py)
 
 
 def demo_sheet_html() -> list[tuple[str, str]]:
-    from handouts.build import prepare
+    from handouts.options import BuildOptions
+    from handouts.plan import prepare
 
-    plan = prepare(ROOT, large_print=False)
+    plan = prepare(BuildOptions(ROOT, large_print=False))
     return [(part.label, part.html) for task in plan.tasks for part in task.parts]
 
 
@@ -623,7 +624,7 @@ def busy(seconds: float) -> None:
 def test_time_limit_stops_a_runaway_block_with_an_error_naming_the_sheet():
     previous = signal.getsignal(signal.SIGALRM)
     start = time.monotonic()
-    with pytest.raises(HandoutsError) as caught, limits.time_limit(0.2, "redness (fr)"):
+    with pytest.raises(HandoutsError) as caught, workers.time_limit(0.2, "redness (fr)"):
         busy(5)
     assert 0.15 < time.monotonic() - start < 1.5
     assert str(caught.value).startswith("redness (fr): stopped after 0.2 s")
@@ -635,14 +636,15 @@ def test_time_limit_stops_a_runaway_block_with_an_error_naming_the_sheet():
 def test_a_render_that_runs_away_stops_the_build_naming_the_sheet(project, tmp_path, monkeypatch, jobs):
     """The time limit is around every render, in the main process and in workers alike."""
     from handouts import build as pipeline
+    from handouts.options import BuildOptions
     from handouts.pdf import PdfRenderer
 
-    monkeypatch.setattr(limits, "RENDER_SECONDS", 0.2)
-    monkeypatch.setattr(PdfRenderer, "render_parts", lambda self, parts, title=None: busy(30))
+    monkeypatch.setattr(workers, "RENDER_SECONDS", 0.2)
+    monkeypatch.setattr(PdfRenderer, "make_pdf", lambda self, parts, title=None: busy(30))
     out = tmp_path / "out"
     start = time.monotonic()
     with pytest.raises(HandoutsError) as caught:
-        pipeline.build(project, ("fr",), ("redness", "dryness"), out, jobs=jobs)
+        pipeline.build(BuildOptions(project, ("fr",), ("redness", "dryness"), out, jobs=jobs))
     assert time.monotonic() - start < 10
     messages = [problem.message for problem in caught.value.problems]
     assert any(m.startswith("fr/redness.pdf: stopped after 0.2 s") for m in messages), messages
@@ -658,7 +660,7 @@ def test_time_limit_lets_a_quick_block_finish_and_gives_an_outer_timer_back():
     previous = signal.signal(signal.SIGALRM, handler)
     try:
         signal.setitimer(signal.ITIMER_REAL, 0.6)
-        with limits.time_limit(5, "redness (fr)"):
+        with workers.time_limit(5, "redness (fr)"):
             busy(0.1)
         assert signal.getsignal(signal.SIGALRM) is handler  # the outer handler is back
         remaining = signal.getitimer(signal.ITIMER_REAL)[0]
@@ -675,7 +677,7 @@ def test_time_limit_does_nothing_outside_the_main_thread():
 
     def work() -> None:
         try:
-            with limits.time_limit(0.05, "redness (fr)"):
+            with workers.time_limit(0.05, "redness (fr)"):
                 busy(0.2)
         except BaseException as err:  # noqa: BLE001
             errors.append(err)
@@ -692,7 +694,7 @@ def test_die_with_parent_ends_a_worker_when_its_parent_is_killed(tmp_path):
     script = tmp_path / "parent.py"
     script.write_text(
         "import multiprocessing, os, sys, time\n"
-        "from handouts.limits import die_with_parent\n"
+        "from handouts.workers import die_with_parent\n"
         "def worker(parent):\n"
         "    die_with_parent(parent)\n"
         "    time.sleep(60)\n"
@@ -722,12 +724,12 @@ def test_die_with_parent_ends_a_worker_when_its_parent_is_killed(tmp_path):
 
 
 def test_font_code_points_reads_the_real_fonts_and_names_a_damaged_one(tmp_path):
-    points = limits.font_code_points(ROOT / "fonts" / "Lato-Bold.ttf")
+    points = fonts.font_code_points(ROOT / "fonts" / "Lato-Bold.ttf")
     assert {ord(c) for c in "éèêàçœ«»\u00a0"} <= points
     damaged = tmp_path / "Lato-Bold.ttf"
     for data in ((ROOT / "fonts" / "Lato-Bold.ttf").read_bytes()[:1000], b"<html>404</html>", b""):
         damaged.write_bytes(data)
         with pytest.raises(HandoutsError) as caught:
-            limits.font_code_points(damaged)
+            fonts.font_code_points(damaged)
         assert caught.value.exit_code == EXIT_ENVIRONMENT
         assert str(caught.value).startswith(f"{damaged}: is not a usable font file")

@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from handouts import build as pipeline
-from handouts import catalogs, checks, config
+from handouts import cache, catalogs, checks, config, publish, workers
 from handouts.errors import EXIT_INPUT, EXIT_USAGE, HandoutsError
+from handouts.options import BuildOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "safety"
@@ -319,12 +320,12 @@ def test_yaml_file_growing_past_its_limit_is_refused_while_read(project):
 def test_cache_and_pdfs_that_are_special_files_are_made_again(project, cli, tmp_path):
     out = tmp_path / "out"
     assert cli("build", "--project", str(project), "--out", str(out), "--lang", "fr", "redness").exit_code == 0
-    (out / pipeline.CACHE_NAME).unlink()
-    (out / pipeline.CACHE_NAME).symlink_to("/dev/zero")
-    assert pipeline.read_cache(out) == {}
-    (out / pipeline.CACHE_NAME).unlink()
-    (out / pipeline.CACHE_NAME).write_text('{"version": 1, "outputs": ' + "[" * 100_000 + "]" * 100_000 + "}")
-    assert pipeline.read_cache(out) == {}  # nested too deep: treated as absent, not a traceback
+    (out / cache.CACHE_NAME).unlink()
+    (out / cache.CACHE_NAME).symlink_to("/dev/zero")
+    assert cache.read_cache(out) == {}
+    (out / cache.CACHE_NAME).unlink()
+    (out / cache.CACHE_NAME).write_text('{"version": 1, "outputs": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    assert cache.read_cache(out) == {}  # nested too deep: treated as absent, not a traceback
     if hasattr(os, "mkfifo"):
         (out / "fr" / "redness.pdf").unlink()
         os.mkfifo(out / "fr" / "redness.pdf")
@@ -410,10 +411,10 @@ def test_svg_logo_with_a_doctype_is_refused():
 
 SWALLOW = """
 import sys, time
-from handouts import limits
+from handouts import workers
 from handouts.errors import HandoutsError
 try:
-    with limits.time_limit(0.3, "sheet"):
+    with workers.time_limit(0.3, "sheet"):
         while True:  # a library that swallows every error, even BaseException once
             try:
                 time.sleep(0.01)
@@ -441,22 +442,20 @@ def _stuck(task):  # a renderer stuck in a call that never returns
     time.sleep(3600)
 
 
-_stuck.__module__, _stuck.__qualname__ = "handouts.build", "_render"
+_stuck.__module__, _stuck.__qualname__ = "handouts.workers", "make_pdf"
 
 
 def test_the_parent_stops_workers_past_the_build_deadline(project, tmp_path, monkeypatch):
-    monkeypatch.setattr(pipeline, "_render", _stuck)
-    monkeypatch.setattr(pipeline.limits, "build_seconds", lambda pdfs, jobs: 3.0)
+    monkeypatch.setattr(workers, "make_pdf", _stuck)
+    monkeypatch.setattr(workers, "build_seconds", lambda pdfs, jobs: 3.0)
     with pytest.raises(HandoutsError, match=r"the build was stopped after 3 s \(2 PDFs"):
-        pipeline.build(project, ("fr",), ("redness", "dryness"), tmp_path / "out", jobs=2)
+        pipeline.build(BuildOptions(project, ("fr",), ("redness", "dryness"), tmp_path / "out", jobs=2))
     assert not (tmp_path / "out" / "fr").exists()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is enforced on Linux")
 def test_a_render_process_memory_is_capped():
-    from handouts import limits
-
-    with limits.memory_limit(256 << 20):
+    with workers.memory_limit(256 << 20):
         assert len(bytearray(64 << 20)) == 64 << 20
         with pytest.raises(MemoryError):
             bytearray(512 << 20)
@@ -504,12 +503,12 @@ def test_ctrl_c_while_the_command_starts_exits_130_without_a_traceback(project, 
 
 def test_watch_survives_a_swap_file_that_vanishes_while_it_is_read(project, monkeypatch):
     folder = project / "brands" / "clinique-demo"
-    before = pipeline.fingerprint_inputs((folder,))
+    before = cache.fingerprint_inputs((folder,))
     ghost = folder / ".brand.yaml.swp"  # listed, then deleted by the editor before it is read
     real_is_file, real_rglob = Path.is_file, Path.rglob
     monkeypatch.setattr(Path, "rglob", lambda self, pattern: iter([*real_rglob(self, pattern), ghost]))
     monkeypatch.setattr(Path, "is_file", lambda self: self == ghost or real_is_file(self))
-    assert pipeline.fingerprint_inputs((folder,)) == before
+    assert cache.fingerprint_inputs((folder,)) == before
 
 
 # --- 8. Smaller findings -------------------------------------------------------------------------
@@ -543,7 +542,7 @@ def test_dangling_link_at_the_lock_path_is_refused_not_followed(project, cli, tm
     out = tmp_path / "out"
     out.mkdir()
     target = tmp_path / "created-outside"
-    (out / pipeline.LOCK_NAME).symlink_to(target)
+    (out / publish.LOCK_NAME).symlink_to(target)
     result = cli("build", "--project", str(project), "--out", str(out), "--lang", "fr", "redness")
     assert result.exit_code == 4, result.output
     assert ".handouts.lock in the output folder is a symbolic link; delete it" in result.output
@@ -554,11 +553,11 @@ def test_cache_forgets_pdfs_that_are_gone(project, cli, tmp_path):
     out = tmp_path / "out"
     assert cli("build", "--project", str(project), "--out", str(out), "--lang", "fr", "redness").exit_code == 0
     (out / "fr" / "redness.pdf").unlink()
-    stale = json.loads((out / pipeline.CACHE_NAME).read_text())
+    stale = json.loads((out / cache.CACHE_NAME).read_text())
     stale["outputs"]["../../etc/passwd"] = {"key": "x", "sha256": "y"}
-    (out / pipeline.CACHE_NAME).write_text(json.dumps(stale))
+    (out / cache.CACHE_NAME).write_text(json.dumps(stale))
     assert cli("build", "--project", str(project), "--out", str(out), "--lang", "fr", "dryness").exit_code == 0
-    assert set(json.loads((out / pipeline.CACHE_NAME).read_text())["outputs"]) == {"fr/dryness.pdf"}
+    assert set(json.loads((out / cache.CACHE_NAME).read_text())["outputs"]) == {"fr/dryness.pdf"}
 
 
 # --- 3 and 4, seen from the system: no file outside the project is opened --------------------------

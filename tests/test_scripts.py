@@ -39,9 +39,9 @@ def renderer() -> PdfRenderer:
 
 
 @pytest.fixture(scope="module")
-def mixed_pdf(renderer, tmp_path_factory) -> Path:
+def mixed_pdf(renderer, tmp_path_factory, page_pdf) -> Path:
     path = tmp_path_factory.mktemp("scripts") / "mixed.pdf"
-    path.write_bytes(renderer.render(MIXED.format(extra=""), "mixed").pdf)
+    path.write_bytes(page_pdf(renderer, MIXED.format(extra=""), "mixed").pdf)
     return path
 
 
@@ -83,17 +83,17 @@ def test_the_pdf_does_not_depend_on_the_fonts_the_machine_has(mixed_pdf, tmp_pat
     cache = tmp_path / "cache"
     config.write_text(f'<?xml version="1.0"?><fontconfig><cachedir>{cache}</cachedir></fontconfig>')
     script = (
-        "import sys; from pathlib import Path; from handouts.pdf import PdfRenderer; "
+        "import sys; from pathlib import Path; from handouts.pdf import Part, PdfRenderer; "
         "import tests.test_scripts as t; "
         "r = PdfRenderer(t.TEMPLATES, allowed=(t.TEMPLATES, t.ROOT / 'fonts'), fonts_dir=t.ROOT / 'fonts'); "
-        "sys.stdout.buffer.write(r.render(t.MIXED.format(extra=''), 'mixed').pdf)"
+        "sys.stdout.buffer.write(r.make_pdf([Part(t.MIXED.format(extra=''), 'mixed', '', max_pages=10_000)]).pdf)"
     )
     env = {**os.environ, "FONTCONFIG_FILE": str(config), "XDG_CACHE_HOME": str(cache)}
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, env=env, cwd=ROOT, check=True)
     assert run.stdout == mixed_pdf.read_bytes()
 
 
-def test_a_font_in_the_folder_but_not_declared_does_not_pass_the_glyph_check(tmp_path):
+def test_a_font_in_the_folder_but_not_declared_does_not_pass_the_glyph_check(tmp_path, page_pdf):
     """WeasyPrint never uses an undeclared file, so the check must not count its characters."""
     templates, folder = tmp_path / "templates", tmp_path / "fonts"
     shutil.copytree(TEMPLATES / "css", templates / "css")
@@ -107,7 +107,7 @@ def test_a_font_in_the_folder_but_not_declared_does_not_pass_the_glyph_check(tmp
     assert fonts.missing("<p>اتصل</p>", points) == ["ا", "ت", "ص", "ل"]
     renderer = PdfRenderer(templates, allowed=(templates, folder), fonts_dir=folder)
     with pytest.raises(HandoutsError, match=r"no glyph for .*'ا' \(U\+0627\)"):
-        renderer.render(MIXED.format(extra=""), "redness (ar)")
+        page_pdf(renderer, MIXED.format(extra=""), "redness (ar)")
 
 
 def test_the_fonts_cover_the_characters_of_each_language():
@@ -257,7 +257,8 @@ def test_english_fallback_in_an_arabic_page_keeps_its_full_stop_at_the_end(arabi
 def test_numbers_and_addresses_are_isolated_in_the_html(tmp_path):
     """811, 911, the phone number and the web address are each a left-to-right run of their own,
     and English fallback text says it is English."""
-    from handouts import build
+    from handouts.options import BuildOptions
+    from handouts.plan import prepare
 
     project = copy_project(tmp_path)
     from click.testing import CliRunner
@@ -268,7 +269,7 @@ def test_numbers_and_addresses_are_isolated_in_the_html(tmp_path):
     if not po.exists():
         CliRunner().invoke(main, ["i18n", "init", "ar", "--project", str(project)], catch_exceptions=False)
     untranslate(po, FALLBACK)
-    plan = build.prepare(project, ("ar",), ("redness",), large_print=False)
+    plan = prepare(BuildOptions(project, ("ar",), ("redness",), large_print=False))
     html = plan.tasks[0].parts[0].html
     assert '<html lang="ar" dir="rtl">' in html
     assert '<bdi dir="ltr">514-555-0142</bdi>' in html

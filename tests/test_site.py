@@ -4,6 +4,7 @@ that joins them, read back from real builds (no browser here: see test_browser.p
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import webbrowser
 from html.parser import HTMLParser
@@ -14,7 +15,8 @@ import pypdf
 import pytest
 
 from handouts import build as pipeline
-from handouts import catalogs, config, content, site
+from handouts import catalogs, config, content, plan, site
+from handouts.options import BuildOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 # What a full build of the real project makes: every sheet of content/, in every language of
@@ -200,7 +202,7 @@ def test_the_web_page_uses_the_same_templates_as_the_pdf(built):
 # ---------------------------------------------------------------- incremental, atomic
 
 def run_build(project: Path, out: Path, *langs: str, **options):
-    return pipeline.build(project, tuple(langs), out_dir=out, jobs=1, **options)
+    return pipeline.build(BuildOptions(project, tuple(langs), out_dir=out, jobs=1, **options))
 
 
 def files_of(out: Path) -> dict[str, str]:
@@ -211,21 +213,21 @@ def files_of(out: Path) -> dict[str, str]:
 def test_thumbnails_are_drawn_again_only_for_the_pdfs_that_changed(project, tmp_path, monkeypatch):
     out = tmp_path / "out"
     two = ("dryness", "redness")
-    first = run_build(project, out, "fr", "en", names=two)
+    first = run_build(project, out, "fr", "en", sheets=two)
     assert out / "index.html" in first.site
     before = files_of(out)
     drawn: list[int] = []
     real = site.draw_thumbnail
     monkeypatch.setattr(site, "draw_thumbnail", lambda pdf: drawn.append(1) or real(pdf))
 
-    again = run_build(project, out, "fr", "en", names=two)
+    again = run_build(project, out, "fr", "en", sheets=two)
     assert again.written == [] and again.site == [] and drawn == []
     assert files_of(out) == before
 
     sheet = project / "content" / "redness.yaml"
     sheet.write_text(sheet.read_text().replace('"Do not rub or scrub your face."',
                                                '"Do not rub or scrub your skin."'))
-    changed = run_build(project, out, "fr", "en", names=two)
+    changed = run_build(project, out, "fr", "en", sheets=two)
     assert sorted(p.relative_to(out).as_posix() for p in changed.written) == ["en/redness.pdf", "fr/redness.pdf"]
     assert len(drawn) == 2
     after = files_of(out)
@@ -242,10 +244,10 @@ def test_thumbnails_are_drawn_again_only_for_the_pdfs_that_changed(project, tmp_
 
 def test_a_deleted_catalogue_or_thumbnail_comes_back_without_rendering_a_pdf(project, tmp_path):
     out = tmp_path / "out"
-    run_build(project, out, "fr", names=("dryness", "redness"))
+    run_build(project, out, "fr", sheets=("dryness", "redness"))
     (out / "index.html").unlink()
     (out / site.thumbnail_path("fr/dryness.pdf")).unlink()
-    result = run_build(project, out, "fr", names=("redness",))  # even when that sheet is not asked for
+    result = run_build(project, out, "fr", sheets=("redness",))  # even when that sheet is not asked for
     assert result.written == []
     assert sorted(p.relative_to(out).as_posix() for p in result.site) == sorted(
         ["index.html", site.thumbnail_path("fr/dryness.pdf")])
@@ -253,17 +255,17 @@ def test_a_deleted_catalogue_or_thumbnail_comes_back_without_rendering_a_pdf(pro
 
 def test_a_later_build_of_another_language_keeps_the_first_in_the_catalogue(project, tmp_path):
     out = tmp_path / "out"
-    run_build(project, out, "fr", names=("redness",))
-    run_build(project, out, "en", names=("dryness",))
+    run_build(project, out, "fr", sheets=("redness",))
+    run_build(project, out, "en", sheets=("dryness",))
     links = sorted({link for link in page(out / "index.html").links if link.endswith(".pdf")})
     assert links == ["en/dryness.pdf", "fr/redness.pdf"]
 
 
 def test_a_sheet_removed_from_the_content_leaves_the_catalogue(project, tmp_path):
     out = tmp_path / "out"
-    run_build(project, out, "fr", names=("flaking", "redness"))
+    run_build(project, out, "fr", sheets=("flaking", "redness"))
     (project / "content" / "flaking.yaml").unlink()
-    run_build(project, out, "fr", names=("redness",))
+    run_build(project, out, "fr", sheets=("redness",))
     links = sorted({link for link in page(out / "index.html").links if link.endswith(".pdf")})
     assert links == ["fr/redness.pdf"]
     assert (out / "fr" / "flaking.pdf").is_file()  # the build deletes nothing: it is only not listed
@@ -281,13 +283,13 @@ def test_a_failed_build_writes_no_catalogue_and_no_web_page(project, tmp_path, c
 def test_the_catalogue_is_published_with_the_pdfs_in_one_go(project, tmp_path, monkeypatch):
     """If the disk fails while the files are put in place, the catalogue and PDFs stay as they were."""
     out = tmp_path / "out"
-    run_build(project, out, "fr", names=("redness",))
+    run_build(project, out, "fr", sheets=("redness",))
     before = files_of(out)
     sheet = project / "content" / "redness.yaml"
     text = sheet.read_text()
     assert '"Do not rub or scrub your face."' in text
     sheet.write_text(text.replace('"Do not rub or scrub your face."', '"Do not rub or scrub your skin."'))
-    real = pipeline.os.replace
+    real = os.replace
     calls = []
 
     def failing(src, dst):  # noqa: ANN001
@@ -296,10 +298,10 @@ def test_the_catalogue_is_published_with_the_pdfs_in_one_go(project, tmp_path, m
             raise OSError(28, "No space left on device", str(dst))
         return real(src, dst)
 
-    monkeypatch.setattr(pipeline.os, "replace", failing)
+    monkeypatch.setattr(os, "replace", failing)
     with pytest.raises(pipeline.HandoutsError, match="nothing was changed"):
-        run_build(project, out, "fr", names=("redness",))
-    monkeypatch.setattr(pipeline.os, "replace", real)
+        run_build(project, out, "fr", sheets=("redness",))
+    monkeypatch.setattr(os, "replace", real)
     assert any(str(path).endswith("redness.pdf") for path in calls)  # it had already replaced the PDF
     assert files_of(out) == before
 
@@ -321,7 +323,7 @@ def test_with_the_brands_site_each_printed_qr_code_opens_that_sheets_web_page(pr
 
     set_site(project, '"https://peauneuve.example/fiches"')
     out = tmp_path / "out"
-    run_build(project, out, "fr+en", names=("redness",))
+    run_build(project, out, "fr+en", sheets=("redness",))
     document = pypdfium2.PdfDocument(out / "fr+en" / "redness.pdf")
     found = []
     for number in range(len(document)):
@@ -385,7 +387,7 @@ def test_markup_in_the_brands_name_is_shown_as_text_on_every_page(project, tmp_p
     brand.write_text(brand.read_text().replace('name: "Clinique Peau Neuve"',
                                                'name: "Peau <script>alert(1)</script> Neuve"'))
     out = tmp_path / "out"
-    run_build(project, out, "fr", names=("redness",))
+    run_build(project, out, "fr", sheets=("redness",))
     for path in (out / "index.html", out / "fr" / "redness.html"):
         html = path.read_text(encoding="utf-8")
         assert "<script>alert" not in html and "Peau &lt;script&gt;alert(1)&lt;/script&gt; Neuve" in html, path
@@ -397,8 +399,8 @@ def test_a_right_to_left_language_gets_its_direction_on_the_web_page(project, cl
     lang="ar" (or "fa") and dir="rtl" (no PDF needed); its links to other languages have BCP 47 tags."""
     if lang not in catalogs.languages(project / "locales"):
         assert cli("i18n", "init", lang, cwd=project).exit_code == 0
-    plan = pipeline.prepare(project, (lang,), ("redness",), large_print=False)
-    html = site.web_page(plan, plan.handouts[0], lang, "logo.svg", ["fr", "zh_Hans"], lambda relpath: False)
+    planned = plan.prepare(BuildOptions(project, (lang,), ("redness",), large_print=False))
+    html = site.web_page(planned, planned.handouts[0], lang, "logo.svg", ["fr", "zh_Hans"], lambda relpath: False)
     assert Page(html).html_attrs["dir"] == "rtl" and Page(html).html_attrs["lang"].startswith(lang)
     assert '<a href="../fr/redness.html" hreflang="fr" lang="fr">Français</a>' in html
     assert '<a href="../zh_Hans/redness.html" hreflang="zh-Hans" lang="zh-Hans">' in html

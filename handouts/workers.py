@@ -1,0 +1,317 @@
+"""Making the PDFs: one warm renderer per process, a pool of worker processes, and their limits.
+
+Each render runs under :func:`time_limit` and :func:`memory_limit`, and the whole build under
+a deadline kept by the parent (:func:`build_seconds`), in case something other than the text
+(checked before WeasyPrint sees it, :mod:`handouts.lengths`) makes layout run away: a
+template, a stylesheet, a WeasyPrint bug. ``font-size: 1e9px`` in the stylesheet does not
+hang (53 pages in 1.5 s, refused by the page-count check), but
+``* {font-size: 1e9px !important}`` trips an AssertionError inside WeasyPrint instead.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+from handouts.errors import EXIT_ENVIRONMENT, EXIT_INPUT, HandoutsError, Problem
+
+if TYPE_CHECKING:
+    from handouts.pdf import PdfRenderer
+    from handouts.plan import Plan, Task
+
+RENDER_SECONDS = 60.0  # one PDF renders in 0.1 to 0.5 s; 8 times that without HarfBuzz's subsetter
+RENDER_MEMORY_BYTES = 1 << 30  # what one render may add to its process (a build process has about 320 MB)
+BUILD_SECONDS_PER_PDF = 10.0  # per PDF and process: 0.1 to 0.5 s with HarfBuzz's subsetter, 4 s without
+BUILD_MIN_SECONDS = 120.0
+
+Progress = Callable[[int, int, str], None]  # (done, total, what was just rendered)
+
+
+@dataclass
+class Outcome:
+    """What making one task's PDF gave, small enough to send back from a worker process."""
+
+    relpath: str
+    pdf: bytes | None
+    pages: list[int]
+    problems: list[Problem]
+
+
+# ---------------------------------------------------------------- limits
+
+
+@contextmanager
+def time_limit(seconds: float, label: str) -> Iterator[None]:
+    """Raise :class:`HandoutsError` in the block if it runs longer than ``seconds``.
+
+    Uses SIGALRM, so it only works in the main thread of a process (a build's main process
+    or one of its worker processes); elsewhere, or where there is no SIGALRM (Windows),
+    it does nothing. The previous handler and any timer already running are put back
+    afterwards. The error is raised between two Python steps: a single call into C that
+    never returns (Pango on an endless line) is not interrupted, which is why the text is
+    also checked before layout.
+    """
+    if (
+        seconds <= 0
+        or not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+
+    class Expired(BaseException):  # not an Exception: a library's "except Exception" cannot swallow it
+        pass
+
+    def expired(signum: int, frame: FrameType | None) -> None:
+        raise Expired
+
+    started = time.monotonic()
+    previous_handler = signal.signal(signal.SIGALRM, expired)
+    # Then again every second: code that swallows even a BaseException is interrupted again.
+    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
+    try:
+        yield
+    except Expired:
+        raise HandoutsError(
+            f"{label}: stopped after {seconds:g} s; a sheet takes less than a second to render. Undo the last "
+            "change to its text, the templates, the stylesheet or the logo, or report it with this message.",
+            exit_code=EXIT_INPUT,
+        ) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous_handler)
+        if previous_delay > 0:  # an outer timer was running: give it back what is left of it
+            left = previous_delay - (time.monotonic() - started)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001), previous_interval)
+
+
+def build_seconds(pdfs: int, jobs: int) -> float:
+    """The time a whole build may take, enforced from outside the renderers (the parent stops them)."""
+    return max(BUILD_MIN_SECONDS, BUILD_SECONDS_PER_PDF * -(-pdfs // max(jobs, 1)))
+
+
+def _address_space() -> int:
+    """This process's address space now, in bytes (Linux); 0 where it cannot be read."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0
+
+
+@contextmanager
+def memory_limit(limit: int = RENDER_MEMORY_BYTES) -> Iterator[None]:
+    """Let this process grow by at most ``limit`` bytes of address space (RLIMIT_AS) in the block.
+
+    An image or a layout that needs more fails with MemoryError (an error naming the sheet)
+    instead of taking the computer's memory. Not on Windows; macOS does not enforce it.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows
+        yield
+        return
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        wanted = limit + _address_space()
+        wanted = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        if soft != resource.RLIM_INFINITY and soft <= wanted:
+            yield  # already tighter
+            return
+        resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - no RLIMIT_AS here
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Make this (worker) process end when its parent does, on Linux.
+
+    A worker forked by a build inherits the build's lock on OUT/.handouts.lock. When the build
+    is killed (kill -9, the out-of-memory killer), its workers are otherwise left waiting
+    for work for ever, holding that lock: every later build is refused with "another build
+    is writing into this folder" until someone finds and kills them.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - no prctl: nothing more can be done here
+        return
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS
+        return os.cpu_count() or 1
+
+
+# ---------------------------------------------------------------- one warm renderer per process
+
+RendererKey = tuple[Path, tuple[Path, ...], Path, str]  # templates, allowed folders, fonts, input fingerprint
+_renderer: tuple[RendererKey, PdfRenderer] | None = None  # a worker's, or the main process's
+_inherited: list[object] = []  # renderers a forked worker inherited: kept alive, see _init_worker
+
+
+def get_renderer(key: RendererKey) -> PdfRenderer:
+    """The process's warm renderer, made again when a font, stylesheet or logo changed:
+    WeasyPrint's font configuration keeps the fonts it loaded, whatever happens to the files."""
+    global _renderer
+    from handouts.pdf import PdfRenderer
+
+    if _renderer is None or _renderer[0] != key:
+        templates_dir, allowed, fonts_dir, _ = key
+        _renderer = (key, PdfRenderer(templates_dir, allowed=allowed, fonts_dir=fonts_dir))
+    return _renderer[1]
+
+
+def _init_worker(key: RendererKey, parent_pid: int, font_folder: str) -> None:
+    global _renderer
+    die_with_parent(parent_pid)  # a killed build must not leave workers holding its lock
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    if _renderer is not None:
+        # Inherited through fork: its fonts sit in a folder that the main process still uses,
+        # and WeasyPrint deletes that folder when the renderer is garbage-collected. A worker
+        # ends with os._exit, so keeping a reference means it is never collected here.
+        _inherited.append(_renderer)
+        _renderer = None
+    # WeasyPrint copies the @font-face fonts into a tempfile.mkdtemp() folder that it deletes
+    # when the renderer is collected, which os._exit skips: make it inside a folder the
+    # build removes when the workers are done (tempfile.tempdir is tempfile's public setting).
+    tempfile.tempdir = font_folder
+    get_renderer(key)
+
+
+def make_pdf(task: Task) -> Outcome:
+    """One task's PDF, made by this process's renderer under the time and memory limits."""
+    assert _renderer is not None
+    renderer = _renderer[1]
+    try:
+        with memory_limit(), time_limit(RENDER_SECONDS, task.relpath):
+            made = renderer.make_pdf(task.parts, title=task.title)
+        return Outcome(task.relpath, made.pdf, made.pages, [])
+    except HandoutsError as err:
+        return Outcome(task.relpath, None, [], err.problems)
+
+
+# ---------------------------------------------------------------- every PDF of a build
+
+
+def make_pdfs(plan: Plan, tasks: list[Task], jobs: int, progress: Progress | None = None) -> list[Outcome]:
+    """Make the tasks' PDFs, in worker processes when there are several; results in task order."""
+    project = plan.project
+    key: RendererKey = (project.templates_dir, plan.allowed, project.fonts_dir, plan.inputs)
+    jobs = max(1, min(jobs, len(tasks)))
+    deadline = build_seconds(len(tasks), jobs)
+    # Made here first, even for workers: a damaged font or stylesheet is reported like any other
+    # problem, not as a broken worker pool; forked workers start with WeasyPrint imported.
+    get_renderer(key)
+    if jobs == 1:
+        outcomes = _make_here(tasks, deadline, progress)
+    else:
+        outcomes = _make_in_workers(tasks, key, jobs, deadline, progress)
+    return [outcomes[t.relpath] for t in tasks]
+
+
+def _make_here(tasks: list[Task], deadline: float, progress: Progress | None) -> dict[str, Outcome]:
+    outcomes: dict[str, Outcome] = {}
+    with time_limit(deadline, f"the build of {len(tasks)} PDF{'s' if len(tasks) > 1 else ''}"):
+        for done, task in enumerate(tasks, 1):
+            outcomes[task.relpath] = make_pdf(task)
+            if progress:
+                progress(done, len(tasks), task.relpath)
+    return outcomes
+
+
+def _make_in_workers(tasks: list[Task], key: RendererKey, jobs: int, deadline: float,
+                     progress: Progress | None) -> dict[str, Outcome]:
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # workers are born ignoring Ctrl-C
+    font_folder = tempfile.mkdtemp(prefix="handouts-fonts-")
+    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
+                                   initializer=_init_worker, initargs=(key, os.getpid(), font_folder))
+    try:
+        try:
+            futures = [executor.submit(make_pdf, task) for task in tasks]
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        outcomes = _collect(futures, len(tasks), deadline, progress)
+    except BaseException as err:
+        # Ctrl-C, the deadline or a crashed worker: stop every worker now; nothing has been written yet.
+        for child in multiprocessing.active_children():
+            child.terminate()
+        executor.shutdown(wait=True, cancel_futures=True)
+        _raise_pool_failure(err, deadline, len(tasks))
+        raise
+    else:
+        executor.shutdown(wait=True)
+    finally:
+        shutil.rmtree(font_folder, ignore_errors=True)
+    return outcomes
+
+
+def _collect(futures: list[Future[Outcome]], total: int, deadline: float,
+             progress: Progress | None) -> dict[str, Outcome]:
+    # The deadline is kept here, outside the renderers: a worker stuck in a library call that
+    # never returns, or that swallowed its own time-out, is stopped all the same.
+    outcomes: dict[str, Outcome] = {}
+    for done, future in enumerate(as_completed(futures, timeout=deadline), 1):
+        outcome = future.result()
+        outcomes[outcome.relpath] = outcome
+        if progress:
+            progress(done, total, outcome.relpath)
+    return outcomes
+
+
+def _raise_pool_failure(err: BaseException, deadline: float, pdfs: int) -> None:
+    """The deadline passed or a worker died: say so as a problem; anything else goes on as it is."""
+    if isinstance(err, TimeoutError):
+        raise HandoutsError(
+            f"the build was stopped after {deadline:g} s ({pdfs} PDFs; one takes less than a second). "
+            "Undo the last change to the templates, the stylesheet or the brand's logo, or report it with "
+            "this message.") from None
+    if isinstance(err, BrokenProcessPool):
+        raise HandoutsError(
+            "a render process stopped without an answer (out of memory, or killed). Nothing was written. "
+            "Undo the last change to the brand's logo or the templates, or report it with this message.",
+            exit_code=EXIT_ENVIRONMENT) from None
+
+
+_subsetting_checked = False
+
+
+def check_subsetting(note: Callable[[str], None] | None) -> None:
+    """Say once per process when HarfBuzz's subsetter is missing: builds work, about 8x slower."""
+    global _subsetting_checked
+    if _subsetting_checked:
+        return
+    _subsetting_checked = True
+    from handouts.pdf import SUBSET_HINT, subset_available
+
+    if subset_available() is False and note:
+        note(SUBSET_HINT)
