@@ -248,7 +248,8 @@ def review_command(root: Path, out_file: Path | None) -> None:
                "awaiting review)")
 
 
-from handouts.cli_i18n import check, i18n  # noqa: E402  (commands defined in their own module)
+from handouts.cli_check import check  # noqa: E402  (commands defined in their own modules)
+from handouts.cli_i18n import i18n  # noqa: E402
 
 main.add_command(i18n)
 main.add_command(check)

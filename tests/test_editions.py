@@ -379,7 +379,7 @@ def test_a_review_older_than_24_months_warns_but_builds(project, tmp_path):
 
 
 def test_check_validates_every_brand_profile_not_only_the_default(project):
-    from handouts.cli_i18n import check
+    from handouts.cli_check import check
 
     brand = project / "brands" / "studio-rosemont" / "brand.yaml"
     brand.write_text(brand.read_text().replace('primary: "#243b6b"', 'primary: "#ffee00"'))

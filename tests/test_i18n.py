@@ -16,7 +16,8 @@ from click.testing import CliRunner
 
 from handouts import catalogs, i18n as workflow
 from handouts.cli import main
-from handouts.cli_i18n import check, i18n
+from handouts.cli_check import check
+from handouts.cli_i18n import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -208,7 +209,7 @@ def test_check_without_a_project_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_check_does_not_import_weasyprint() -> None:
-    code = ("import sys; from click.testing import CliRunner; from handouts.cli_i18n import check; "
+    code = ("import sys; from click.testing import CliRunner; from handouts.cli_check import check; "
             f"r = CliRunner().invoke(check, ['--project', {str(ROOT)!r}]); "
             "assert 'weasyprint' not in sys.modules; sys.exit(r.exit_code)")
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
