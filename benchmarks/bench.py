@@ -42,6 +42,7 @@ class Settings:
     large: int  # PDFs of the large scale run
     small: int
     reps: dict[str, int]
+    only: set[str] | None = None  # figure numbers ('4', '5', ...); None: all
 
 
 def parse_settings() -> tuple[Settings, argparse.Namespace]:
@@ -50,6 +51,8 @@ def parse_settings() -> tuple[Settings, argparse.Namespace]:
     parser.add_argument("--sheets", type=int, default=None,
                         help="PDFs in the large scale run (default 1000, or 200 with --quick); "
                              "the small run makes a tenth of it")
+    parser.add_argument("--only", default=None, metavar="N,N,...",
+                        help="run only these figures (e.g. 4,5,9; the warm-up always runs)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (its path is printed)")
     parser.add_argument("--keep-env", action="store_true",
                         help="run commands with the environment exactly as given (see README: bytecode)")
@@ -62,7 +65,8 @@ def parse_settings() -> tuple[Settings, argparse.Namespace]:
             "one_sheet": 3 if quick else 7, "noop": 3 if quick else 7, "jobs": 1 if quick else 3,
             "help": 5 if quick else 9, "watch": 3 if quick else 8, "scale_small": 1 if quick else 3,
             "scale_large": 1 if quick else 2}
-    return Settings(quick, large, small, reps), args
+    only = {n.strip() for n in args.only.split(",")} if args.only else None
+    return Settings(quick, large, small, reps, only), args
 
 
 def bytecode_environment(work: Path, keep_env: bool) -> str:
@@ -180,6 +184,15 @@ def startup(run: Run) -> list[Row]:
     return measure_build.measure_startup(run.work, run.settings.reps["help"])
 
 
+def selected(run: Run) -> list[tuple[str, Step]]:
+    """The steps to run: all, or the warm-up and those whose figure numbers --only names."""
+    only = run.settings.only
+    if only is None:
+        return steps(run)
+    return [(title, step) for title, step in steps(run)
+            if title.startswith("0.") or set(re.findall(r"\d+", title.split(" ", 1)[0])) & only]
+
+
 def steps(run: Run) -> list[tuple[str, Step]]:
     s, r = run.settings, run.settings.reps
     return [
@@ -248,7 +261,7 @@ def main() -> None:
     run = Run(settings, work, copy_project(work / "project"), machine.usable_cores())
     log("copied the project's files: edits saved during the run do not change what is measured")
     try:
-        for title, step in steps(run):
+        for title, step in selected(run):
             run.section(title, step)
     finally:
         if args.keep:

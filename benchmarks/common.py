@@ -203,6 +203,23 @@ def with_msgstr(po_text: str, block_index: int, new: str) -> str:
     return "\n\n".join(blocks)
 
 
+def msgstr_of(po_text: str, block_index: int) -> str:
+    """The translation (msgstr) of one entry, unquoted."""
+    lines = po_text.split("\n\n")[block_index].split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith("msgstr"))
+    end = start + 1
+    while end < len(lines) and lines[end].startswith('"'):
+        end += 1
+    quoted = "".join(re.findall(r'"(.*)"', "\n".join(lines[start:end])))
+    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), quoted)
+
+
+def with_suffix_added(po_text: str, block_index: int, suffix: str) -> str:
+    """The entry's translation with ``suffix`` added: its numbers and placeholders stay, so the
+    project's checks (a number of the English missing or added) still accept it."""
+    return with_msgstr(po_text, block_index, msgstr_of(po_text, block_index) + suffix)
+
+
 def write_atomically(path: Path, text: str) -> None:
     """As most editors save: a new file renamed over the old one."""
     temp = path.with_name(f".{path.name}.bench-tmp")

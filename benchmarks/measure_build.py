@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common import (ENV, PO_RELPATH, CliRun, Row, build, copy_project, entry_location, log, median, ms,
-                    run_cli, run_command, single_sheet_entry, spread, verdict, with_msgstr, write_atomically)
+                    run_cli, run_command, single_sheet_entry, spread, verdict, with_suffix_added, write_atomically)
 from measure_render import probe
 
 NOOP_MAX_SECONDS = 0.15
@@ -124,7 +124,7 @@ def measure_message_change(work: Path, sheet: str = "redness") -> list[Row]:
     text = po.read_text(encoding="utf-8")
     index = single_sheet_entry(text, sheet)
     token = "benchzq7x"
-    write_atomically(po, with_msgstr(text, index, f"Appliquez une crème apaisante, repère {token}."))
+    write_atomically(po, with_suffix_added(text, index, f" Repère {token}."))
     second = build(project, out, work)
     expected = pdfs_containing(project, work, token)
     log(f"  changed the French of {entry_location(text, index)}: re-rendered {', '.join(sorted(second.wrote))}; "

@@ -102,6 +102,8 @@ def versus_rows(figures: VersusNaive) -> list[Row]:
 class WarmRender:
     naive_cpu: float  # median per one-language render, in-process
     warm_cpu: float
+    naive_wall: float
+    warm_wall: float
     warm_cpu_regular: float  # regular print only: the kind of sheet the scale run makes
     warm_wall_regular: float
     ratios: list[float]  # warm / naive CPU, the medians of each round
@@ -116,6 +118,7 @@ def measure_warm(html: Path, work: Path, rounds: int) -> WarmRender:
               for i in range(0, len(warm), per_round)]
     regular = [w for w in warm if not w[0]]
     figures = WarmRender(median([n[1] for n in naive]), median([w[1] for w in warm]),
+                         median([n[2] for n in naive]), median([w[2] for w in warm]),
                          median([w[1] for w in regular]), median([w[2] for w in regular]), ratios, len(warm))
     log(f"  per one-language render, CPU: naive {ms(figures.naive_cpu)}, warm {ms(figures.warm_cpu)} "
         f"({figures.samples} renders each)")
@@ -126,5 +129,7 @@ def warm_rows(figures: WarmRender) -> list[Row]:
     ratio = figures.warm_cpu / figures.naive_cpu
     return [Row("2'. one render, warm PdfRenderer vs naive (one-language, in-process)",
                 f"CPU {ms(figures.warm_cpu)} vs {ms(figures.naive_cpu)} = {ratio:.2f}x "
-                f"(rounds {min(figures.ratios):.2f}-{max(figures.ratios):.2f}x); regular print "
+                f"(rounds {min(figures.ratios):.2f}-{max(figures.ratios):.2f}x); wall "
+                f"{ms(figures.warm_wall)} vs {ms(figures.naive_wall)} = {figures.warm_wall / figures.naive_wall:.2f}x; "
+                f"regular print "
                 f"{ms(figures.warm_cpu_regular)} CPU, {ms(figures.warm_wall_regular)} wall")]

@@ -186,7 +186,9 @@ def rate_rows(figures: ScaleFigures, cores: int, warm: WarmRegular | None) -> li
         rows.append(Row(f"10b. scale: {large} PDFs", f"{t_large:.1f} s = {large / t_large:.1f}/s; "
                         f"CPU {ms(cpu_large)} per PDF", "needs 2'", "NOT measured"))
     slowdown = (t_large / t_small) / (large / small)
-    rows.append(Row(f"10c. time({large}) / time({small})", f"{t_large / t_small:.1f}x = {slowdown:.2f}x linear",
+    cpu_small = median([r.cpu / r.pdfs for r in figures.runs[small]])
+    rows.append(Row(f"10c. time({large}) / time({small})", f"{t_large / t_small:.1f}x = {slowdown:.2f}x linear; "
+                    f"CPU per PDF {cpu_large / cpu_small:.2f}x",
                     f"<= {SCALE_MAX_SLOWDOWN * large / small:.0f}x", verdict(slowdown <= SCALE_MAX_SLOWDOWN)))
     return rows
 

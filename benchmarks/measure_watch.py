@@ -21,7 +21,7 @@ from typing import IO
 
 import procwatch
 from common import (ENV, PO_RELPATH, BenchError, Row, cli_command, copy_project, log, median, ms,
-                    single_sheet_entry, spread, verdict, with_msgstr, write_atomically)
+                    single_sheet_entry, spread, verdict, with_suffix_added, write_atomically)
 
 WATCH_MAX_SECONDS = 0.25
 READY = "Watching for changes"
@@ -101,10 +101,11 @@ def one_edit(watcher: WatchProcess, po: Path, text: str, index: int, number: int
              pdfs: list[Path]) -> tuple[float, float]:
     """Save one new French text; (edit -> PDFs on disk, CPU of the rebuild)."""
     before = [identity(p) for p in pdfs]
-    new = f"Appliquez une crème apaisante, essai {number} " + "de latence " * (number % 3) + "du watch."
+    words = ("doux", "calme", "frais", "propre", "simple", "léger", "clair", "lisse")  # no digit: the checks
+    new = f" {words[number % len(words)].capitalize()}" + " et doux" * (number % 3) + "."  # compare numbers
     cpu_before = watcher.cpu()
     started = time.perf_counter()
-    write_atomically(po, with_msgstr(text, index, new))
+    write_atomically(po, with_suffix_added(text, index, new))
     latency = wait_replaced(pdfs, before, started, watcher)
     watcher.wait_for(READY, 60)  # that rebuild is over
     return latency, watcher.cpu() - cpu_before

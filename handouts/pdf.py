@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from handouts import config, fonts
+from handouts import config, fonts, native
 from handouts.errors import EXIT_ENVIRONMENT, HandoutsError
 from handouts.safefile import read_file
 from handouts.workers import RENDER_MEMORY_BYTES
@@ -42,7 +42,7 @@ class RefusedURL(Exception):
 
 def _weasyprint() -> Any:
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), native.known_sonames():
             # WeasyPrint warns on import when HarfBuzz's subsetter is missing; the build says
             # so once, in its own words (SUBSET_HINT), instead of a third-party warning.
             warnings.simplefilter("ignore")
