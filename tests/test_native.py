@@ -90,10 +90,11 @@ def test_a_system_where_pango_has_another_soname_still_renders(tmp_path):
         from pathlib import Path
         from handouts import native
         native.SONAMES["pango-1.0"] = ("libpango-1.0.so.999", True)
-        from handouts.pdf import PdfRenderer
+        from handouts.pdf import Part, PdfRenderer
         templates, fonts = Path({str(ROOT / "templates")!r}), Path({str(ROOT / "fonts")!r})
         renderer = PdfRenderer(templates, allowed=(templates, fonts), fonts_dir=fonts)
-        sheet = renderer.render('<html lang="en"><body><p>Call the clinic</p></body></html>', "test")
+        html = '<html lang="en"><body><p>Call the clinic</p></body></html>'
+        sheet = renderer.make_pdf([Part(html, "test", "en")])
         Path({str(tmp_path / "out.pdf")!r}).write_bytes(sheet.pdf)
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
