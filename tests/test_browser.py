@@ -17,7 +17,8 @@ import pytest
 
 from handouts import catalogs, config, content
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT
+
 # What a full build of the real project makes (as in test_site.py): every sheet of content/, in
 # every language of locales/ (and English) and the bilingual pair, in regular and large print.
 SHEETS = [path.stem for path in content.sheet_paths(ROOT / "content")]
@@ -61,7 +62,7 @@ def browser():
 class Visit:
     """A page opened from file://, with every request, console message and script error it made."""
 
-    def __init__(self, browser, path: Path, width: int = 1280, height: int = 900) -> None:  # noqa: ANN001
+    def __init__(self, browser, path: Path, width: int = 1280, height: int = 900) -> None:
         self.context = browser.new_context(viewport={"width": width, "height": height})
         self.page = self.context.new_page()
         self.requests: list[str] = []
@@ -89,11 +90,11 @@ def visit(browser):
         page.close()
 
 
-def visible_sheets(page) -> list[str]:  # noqa: ANN001
+def visible_sheets(page) -> list[str]:
     return page.eval_on_selector_all(".sheet:not([hidden])", "sections => sections.map(s => s.id)")
 
 
-def visible_cards(page) -> int:  # noqa: ANN001
+def visible_cards(page) -> int:
     return page.eval_on_selector_all(".card", "cards => cards.filter(c => !c.hidden).length")
 
 
@@ -214,7 +215,7 @@ def test_no_sideways_scrolling_on_a_phone_a_tablet_or_at_200_percent_zoom(built,
 
 # ---------------------------------------------------------------- a sheet's web page
 
-def axe_violations(page) -> list[dict]:  # noqa: ANN001
+def axe_violations(page) -> list[dict]:
     axe_module = pytest.importorskip("axe_playwright_python.sync_playwright",
                                      reason="the accessibility check needs axe-playwright-python (test extra)")
     results = axe_module.Axe().run(page)

@@ -16,7 +16,8 @@ from handouts.cli import main
 from handouts.content import load_handouts, load_shared, parse_handout
 from handouts.errors import HandoutsError
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT
+
 SHARED = load_shared(ROOT / "content")
 
 SHEET = """\

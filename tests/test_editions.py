@@ -3,11 +3,7 @@ accessibility structure (PDF/UA), review status and reproducible bytes."""
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -18,9 +14,7 @@ from click.testing import CliRunner
 
 from handouts.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
-SHEETS = ["allergic-reaction", "breakouts", "cold-sores", "dryness", "first-days", "flaking", "redness",
-          "sun-and-dark-spots", "swelling-and-bruising"]
+from .conftest import ROOT, SHEETS, page_texts
 
 
 def build(*args: str, project: Path = ROOT, env: dict[str, str] | None = None):
@@ -28,15 +22,11 @@ def build(*args: str, project: Path = ROOT, env: dict[str, str] | None = None):
     return result
 
 
-def page_texts(path: Path) -> list[str]:
-    return [" ".join(page.extract_text().split()) for page in pypdf.PdfReader(path).pages]
-
-
 def text_sizes(path: Path) -> list[tuple[float, str]]:
     """(font size in points, text) of every line drawn on every page."""
     found: list[tuple[float, str]] = []
 
-    def visit(text, cm, tm, font, size):  # noqa: ANN001 - pypdf's visitor signature
+    def visit(text, cm, tm, font, size):
         if text.strip():
             scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (cm[0] ** 2 + cm[1] ** 2) ** 0.5
             found.append((round(size * scale, 1), text.strip()))
@@ -50,7 +40,7 @@ def structure(path: Path) -> list[tuple[str, str, str]]:
     """(tag, /Lang, /Alt) of every element of the PDF's structure tree, in reading order."""
     elements: list[tuple[str, str, str]] = []
 
-    def walk(node, inherited: str) -> None:  # noqa: ANN001
+    def walk(node, inherited: str) -> None:
         if isinstance(node, pikepdf.Array):
             for child in node:
                 walk(child, inherited)
@@ -178,7 +168,7 @@ def test_large_print_has_one_column(large):
     reader = pypdf.PdfReader(large / "en-large" / "redness.pdf")
     positions = {}
 
-    def visit(text, cm, tm, font, size):  # noqa: ANN001
+    def visit(text, cm, tm, font, size):
         if text.strip() in ("What to do", "What to avoid"):
             positions[text.strip()] = (tm[4], tm[5])
 
@@ -199,7 +189,7 @@ def test_no_text_runs_into_the_edge_of_the_paper_where_printers_cannot_print(bui
         for number, page in enumerate(pypdf.PdfReader(path).pages, 1):
             baselines: list[tuple[float, str]] = []
 
-            def visit(text, cm, tm, font, size):  # noqa: ANN001 - pypdf's visitor signature
+            def visit(text, cm, tm, font, size):
                 if text.strip():
                     baselines.append((tm[4] * cm[1] + tm[5] * cm[3] + cm[5], text.strip()))
 

@@ -4,26 +4,20 @@ processes give the same bytes as one process, Ctrl-C stops cleanly, watch rebuil
 from __future__ import annotations
 
 import hashlib
-import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pypdf
 import pytest
 
 from handouts import build as pipeline
 from handouts.pdf import SUBSET_HINT
 
-ROOT = Path(__file__).resolve().parent.parent
-SHEETS = ["allergic-reaction", "breakouts", "cold-sores", "dryness", "first-days", "flaking", "redness",
-          "sun-and-dark-spots", "swelling-and-bruising"]
+from .conftest import SHEETS, pdf_text, processes
 
-
-def text(path: Path) -> str:
-    return " ".join(" ".join(page.extract_text().split()) for page in pypdf.PdfReader(path).pages)
+text = pdf_text
 
 
 def run_build(project: Path, out: Path, *langs: str, **options) -> pipeline.BuildResult:
@@ -162,23 +156,11 @@ def handouts(*args: str, **kwargs) -> subprocess.Popen:
 
 
 def children_of(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
+    return [child for child, _, parent, _ in processes() if parent == pid]
 
 
 def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    return any(state != "Z" for found, state, _, _ in processes() if found == pid)
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to see the worker processes")
@@ -239,7 +221,7 @@ def test_commands_that_render_nothing_never_import_weasyprint(project, tmp_path,
 # ------------------------------------------------------------------ watch
 
 
-def wait_for(condition, timeout: float = 60) -> None:  # noqa: ANN001 - a bound for a busy machine
+def wait_for(condition, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

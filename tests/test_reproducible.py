@@ -19,7 +19,8 @@ import pytest
 
 from handouts.pdf import SUBSET_HINT, subset_available
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT
+
 HIDE_SUBSETTER = Path(__file__).resolve().parent / "fixtures" / "no-subsetter"
 
 

@@ -30,7 +30,8 @@ from handouts.build import LOCK_NAME, TEMP_PREFIX
 from handouts.errors import EXIT_ENVIRONMENT, EXIT_INPUT, EXIT_OUTPUT, HandoutsError
 from handouts.pdf import INSTALL_HINT
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT, processes
+
 STUBS = Path(__file__).resolve().parent / "fixtures" / "robustness"
 BOUND = 30.0  # seconds any build may take here, however hostile its input; a normal one takes 1 to 2 s
 CATALOG = Path("locales/fr/LC_MESSAGES/messages.po")
@@ -104,15 +105,7 @@ def handouts(project: Path, *args: str, env: dict[str, str] | None = None, timeo
 
 def session_survivors(pgid: int) -> list[int]:
     """Live processes (not zombies) of a process group, from /proc."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            found.append(int(stat.parent.name))
-    return found
+    return [pid for pid, state, _, group in processes() if group == pgid and state != "Z"]
 
 
 # ---------------------------------------------------------------- what is on disk
@@ -677,7 +670,7 @@ def test_time_limit_does_nothing_outside_the_main_thread():
         try:
             with limits.time_limit(0.05, "redness (fr)"):
                 busy(0.2)
-        except BaseException as err:  # noqa: BLE001
+        except BaseException as err:
             errors.append(err)
 
     thread = threading.Thread(target=work)

@@ -23,7 +23,8 @@ from handouts import build as pipeline
 from handouts import catalogs, checks, config
 from handouts.errors import EXIT_INPUT, EXIT_USAGE, HandoutsError
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "safety"
 CATALOG = Path("locales") / "fr" / "LC_MESSAGES" / "messages.po"
 BRAND = Path("brands") / "clinique-demo" / "brand.yaml"
