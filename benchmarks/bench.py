@@ -217,7 +217,7 @@ def print_table(rows: list[Row], header: list[str], quick: bool) -> None:
     for index, cell in enumerate(cells):
         if index < 2:
             print(rule)
-        print("  ".join(c.ljust(w) for c, w in zip(cell, widths)).rstrip())
+        print("  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True)).rstrip())
     print(rule)
     targets = [r for r in rows if r.status != "-"]
     print(f"{sum(r.status == 'met' for r in targets)} of {len(targets)} targets met.")

@@ -142,7 +142,8 @@ def test_filters_by_language_and_edition(built, visit):
     assert visible_cards(page) == 2 * len(SHEETS)  # regular and large print
     page.select_option("#size", "large")
     assert visible_cards(page) == len(SHEETS)
-    editions = page.eval_on_selector_all(".card:not([hidden]) a.print", "links => links.map(a => a.getAttribute('href'))")
+    editions = page.eval_on_selector_all(".card:not([hidden]) a.print",
+                                         "links => links.map(a => a.getAttribute('href'))")
     assert sorted(editions) == [f"fr-large/{sheet}.pdf" for sheet in SHEETS]
     page.fill("#q", "rougeur")
     assert visible_cards(page) == 1
@@ -189,7 +190,8 @@ def test_the_keyboard_alone_reaches_every_sheet_and_the_language_switch(built, v
     for _ in range(links + 20):  # every link and control once, then back to the first
         page.keyboard.press("Tab")
         focused = page.evaluate("""() => { const e = document.activeElement;
-            return e === document.body ? '' : (e.getAttribute('href') || e.id || e.getAttribute('data-ui-lang') || e.tagName); }""")
+            return e === document.body ? ''
+                : (e.getAttribute('href') || e.id || e.getAttribute('data-ui-lang') || e.tagName); }""")
         if reached and focused == reached[0]:
             break
         reached.append(focused)

@@ -89,7 +89,8 @@ def plural_header(forms: str) -> str:
 def test_a_header_with_more_forms_than_cldr_counts_is_accepted():
     # Babel 2.19's CLDR data gives French 3 forms, earlier releases 2: neither may refuse a catalog.
     three = plural_header("nplurals=3; plural=(n == 0 || n == 1) ? 0 : n != 0 && n % 1000000 == 0 ? 1 : 2;")
-    body = 'msgid "One day"\nmsgid_plural "%(num)s days"\nmsgstr[0] "Un jour"\nmsgstr[1] "%(num)s de jours"\nmsgstr[2] "%(num)s jours"\n'
+    body = ('msgid "One day"\nmsgid_plural "%(num)s days"\n'
+            'msgstr[0] "Un jour"\nmsgstr[1] "%(num)s de jours"\nmsgstr[2] "%(num)s jours"\n')
     catalog = parse_po(po(body, three), Path("fr.po"), "fr")
     assert catalog.get("One day").msgstrs == {0: "Un jour", 1: "%(num)s de jours", 2: "%(num)s jours"}
 

@@ -14,7 +14,8 @@ from .conftest import HEADER, ROOT
 
 def po(*entries: tuple[str, str], extra: str = "") -> catalogs.Catalog:
     """A French catalog with one entry per (msgid, msgstr); the first msgid is on line 8."""
-    body = HEADER.rstrip("\n") + "\n" + "".join(f'\n#. Sheet \'redness\': item.\nmsgid "{i}"\nmsgstr "{s}"\n' for i, s in entries)
+    body = HEADER.rstrip("\n") + "\n"  # (no blank line: each entry starts with one)
+    body += "".join(f'\n#. Sheet \'redness\': item.\nmsgid "{i}"\nmsgstr "{s}"\n' for i, s in entries)
     return catalogs.parse_po((body + extra).encode(), Path("fr.po"), "fr")
 
 

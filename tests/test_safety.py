@@ -516,22 +516,6 @@ def test_watch_survives_a_swap_file_that_vanishes_while_it_is_read(project, monk
 # --- 8. Smaller findings -------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="Ctrl-C is a console event on Windows")
-def test_watch_exits_130_on_ctrl_c(project):
-    process = subprocess.Popen([sys.executable, "-m", "handouts", "watch", "--lang", "fr", "redness", "--out",
-                                str(project.parent / "out")], cwd=project, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 120
-        while not (project.parent / "out" / "fr" / "redness.pdf").exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-    finally:
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=30)
-    assert process.returncode == 130, stderr
-    assert "Stopped watching." in stderr
-
-
 @pytest.mark.parametrize("inside", ["templates/out", "brands/clinique-demo/pdf", "content/pdf"])
 def test_output_folder_among_the_inputs_is_refused(project, cli, inside):
     result = cli("build", "--project", str(project), "--out", str(project / inside), "--lang", "fr")
