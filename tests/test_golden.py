@@ -84,4 +84,4 @@ def test_the_pages_say_what_they_are():
     assert 'dir="rtl"' in arabic
     assert (GOLDEN / "redness.fr-large.html").read_text(encoding="utf-8") != (GOLDEN / "redness.fr.html").read_text(
         encoding="utf-8")
-    assert "<title>" in (GOLDEN / "index.html").read_text(encoding="utf-8")
+    assert "<title data-fr=" in (GOLDEN / "index.html").read_text(encoding="utf-8")
