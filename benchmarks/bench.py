@@ -35,7 +35,6 @@ import measure_watch
 from common import ENV, ROOT, STARTED, Row, build, cli_command, copy_project, log, run_cli
 
 
-
 @dataclass
 class Settings:
     quick: bool
@@ -101,7 +100,7 @@ class Run:
         meter = machine.CpuMeter()
         try:
             self.rows.extend(step(self))
-        except Exception as err:  # noqa: BLE001 - one failed measurement must not lose the others
+        except Exception as err:
             detail = str(err).strip().splitlines() or [type(err).__name__]
             log(f"  FAILED: {type(err).__name__}: {str(err).strip()}")
             self.rows.append(Row(title.split(" (")[0][:60], f"error: {detail[0][:70]}", "-", "NOT measured"))
@@ -231,7 +230,7 @@ def print_table(rows: list[Row], header: list[str], quick: bool) -> None:
     for index, cell in enumerate(cells):
         if index < 2:
             print(rule)
-        print("  ".join(c.ljust(w) for c, w in zip(cell, widths)).rstrip())
+        print("  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True)).rstrip())
     print(rule)
     targets = [r for r in rows if r.status != "-"]
     print(f"{sum(r.status == 'met' for r in targets)} of {len(targets)} targets met.")

@@ -18,8 +18,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from handouts.config import INPUTS
+
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT_ITEMS = ("handouts.yaml", "content", "locales", "templates", "fonts", "brands")
 PO_RELPATH = Path("locales/fr/LC_MESSAGES/messages.po")
 
 DONE = re.compile(r"Done in [\d.]+ s: (\d+) built, (\d+) unchanged, (\d+) failed")
@@ -143,7 +144,7 @@ def build(project: Path, out: Path, cwd: Path, *extra: object, env: dict[str, st
 def copy_project(dest: Path, source: Path = ROOT) -> Path:
     """A copy of the files a build reads (not the code: that is the installed package)."""
     dest.mkdir(parents=True, exist_ok=True)
-    for name in PROJECT_ITEMS:
+    for name in INPUTS:
         item = source / name
         if item.is_dir():
             shutil.copytree(item, dest / name, ignore=shutil.ignore_patterns(".*"))

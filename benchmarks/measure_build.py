@@ -13,8 +13,25 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import (ENV, PO_RELPATH, CliRun, Row, build, copy_project, entry_location, log, median, ms,
-                    run_cli, run_command, single_sheet_entry, spread, verdict, with_suffix_added, write_atomically)
+from common import (
+    ENV,
+    PO_RELPATH,
+    CliRun,
+    Row,
+    build,
+    copy_project,
+    entry_location,
+    log,
+    median,
+    ms,
+    run_cli,
+    run_command,
+    single_sheet_entry,
+    spread,
+    verdict,
+    with_suffix_added,
+    write_atomically,
+)
 from measure_render import probe
 
 NOOP_MAX_SECONDS = 0.15

@@ -17,8 +17,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import procwatch
-from common import (ENV, PO_RELPATH, BenchError, CliRun, Row, children_cpu, cli_command, log, median, ms,
-                    parse_summary, po_quote, run_cli, verdict)
+from common import (
+    ENV,
+    PO_RELPATH,
+    BenchError,
+    CliRun,
+    Row,
+    children_cpu,
+    cli_command,
+    log,
+    median,
+    ms,
+    parse_summary,
+    po_quote,
+    run_cli,
+    verdict,
+)
 
 SCALE_MIN_EFFICIENCY = 0.80
 SCALE_MAX_SLOWDOWN = 2.0

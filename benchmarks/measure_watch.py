@@ -20,8 +20,22 @@ from pathlib import Path
 from typing import IO
 
 import procwatch
-from common import (ENV, PO_RELPATH, BenchError, Row, cli_command, copy_project, log, median, ms,
-                    single_sheet_entry, spread, verdict, with_suffix_added, write_atomically)
+from common import (
+    ENV,
+    PO_RELPATH,
+    BenchError,
+    Row,
+    cli_command,
+    copy_project,
+    log,
+    median,
+    ms,
+    single_sheet_entry,
+    spread,
+    verdict,
+    with_suffix_added,
+    write_atomically,
+)
 
 WATCH_MAX_SECONDS = 0.25
 READY = "Watching for changes"

@@ -54,7 +54,7 @@ def naive_pdf(weasyprint: Any, dest: Path, manifest: dict[str, Any], pdf: dict[s
     Each language is a standalone document that links the stylesheet (the build's renderer
     applies its parsed copy instead): fonts, stylesheet and images are loaded for every PDF.
     """
-    link = '<link rel="stylesheet" href="%s">' % manifest["stylesheet"]
+    link = f'<link rel="stylesheet" href="{manifest["stylesheet"]}">'
     documents = []
     for part in pdf["parts"]:
         html = (dest / part["file"]).read_text(encoding="utf-8").replace("<head>", "<head>" + link, 1)

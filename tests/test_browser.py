@@ -17,7 +17,8 @@ import pytest
 
 from handouts import catalogs, config, content
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT
+
 # What a full build of the real project makes (as in test_site.py): every sheet of content/, in
 # every language of locales/ (and English) and the bilingual pair, in regular and large print.
 SHEETS = [path.stem for path in content.sheet_paths(ROOT / "content")]
@@ -61,7 +62,7 @@ def browser():
 class Visit:
     """A page opened from file://, with every request, console message and script error it made."""
 
-    def __init__(self, browser, path: Path, width: int = 1280, height: int = 900) -> None:  # noqa: ANN001
+    def __init__(self, browser, path: Path, width: int = 1280, height: int = 900) -> None:
         self.context = browser.new_context(viewport={"width": width, "height": height})
         self.page = self.context.new_page()
         self.requests: list[str] = []
@@ -89,11 +90,11 @@ def visit(browser):
         page.close()
 
 
-def visible_sheets(page) -> list[str]:  # noqa: ANN001
+def visible_sheets(page) -> list[str]:
     return page.eval_on_selector_all(".sheet:not([hidden])", "sections => sections.map(s => s.id)")
 
 
-def visible_cards(page) -> int:  # noqa: ANN001
+def visible_cards(page) -> int:
     return page.eval_on_selector_all(".card", "cards => cards.filter(c => !c.hidden).length")
 
 
@@ -141,7 +142,8 @@ def test_filters_by_language_and_edition(built, visit):
     assert visible_cards(page) == 2 * len(SHEETS)  # regular and large print
     page.select_option("#size", "large")
     assert visible_cards(page) == len(SHEETS)
-    editions = page.eval_on_selector_all(".card:not([hidden]) a.print", "links => links.map(a => a.getAttribute('href'))")
+    editions = page.eval_on_selector_all(".card:not([hidden]) a.print",
+                                         "links => links.map(a => a.getAttribute('href'))")
     assert sorted(editions) == [f"fr-large/{sheet}.pdf" for sheet in SHEETS]
     page.fill("#q", "rougeur")
     assert visible_cards(page) == 1
@@ -188,7 +190,8 @@ def test_the_keyboard_alone_reaches_every_sheet_and_the_language_switch(built, v
     for _ in range(links + 20):  # every link and control once, then back to the first
         page.keyboard.press("Tab")
         focused = page.evaluate("""() => { const e = document.activeElement;
-            return e === document.body ? '' : (e.getAttribute('href') || e.id || e.getAttribute('data-ui-lang') || e.tagName); }""")
+            return e === document.body ? ''
+                : (e.getAttribute('href') || e.id || e.getAttribute('data-ui-lang') || e.tagName); }""")
         if reached and focused == reached[0]:
             break
         reached.append(focused)
@@ -214,7 +217,7 @@ def test_no_sideways_scrolling_on_a_phone_a_tablet_or_at_200_percent_zoom(built,
 
 # ---------------------------------------------------------------- a sheet's web page
 
-def axe_violations(page) -> list[dict]:  # noqa: ANN001
+def axe_violations(page) -> list[dict]:
     axe_module = pytest.importorskip("axe_playwright_python.sync_playwright",
                                      reason="the accessibility check needs axe-playwright-python (test extra)")
     results = axe_module.Axe().run(page)

@@ -9,19 +9,13 @@ import pytest
 from handouts import catalogs, checks
 from handouts.checks import ERROR, WARNING
 
-ROOT = Path(__file__).resolve().parent.parent
-
-HEADER = """msgid ""
-msgstr ""
-"Language: fr\\n"
-"Plural-Forms: nplurals=2; plural=(n > 1);\\n"
-"Content-Type: text/plain; charset=UTF-8\\n"
-"""
+from .conftest import HEADER, ROOT
 
 
 def po(*entries: tuple[str, str], extra: str = "") -> catalogs.Catalog:
     """A French catalog with one entry per (msgid, msgstr); the first msgid is on line 8."""
-    body = HEADER + "".join(f'\n#. Sheet \'redness\': item.\nmsgid "{i}"\nmsgstr "{s}"\n' for i, s in entries)
+    body = HEADER.rstrip("\n") + "\n"  # (no blank line: each entry starts with one)
+    body += "".join(f'\n#. Sheet \'redness\': item.\nmsgid "{i}"\nmsgstr "{s}"\n' for i, s in entries)
     return catalogs.parse_po((body + extra).encode(), Path("fr.po"), "fr")
 
 

@@ -9,14 +9,7 @@ import pypdf
 
 from handouts.catalogs import catalog_path, read_po
 
-ROOT = Path(__file__).resolve().parent.parent
-SHEETS = ["allergic-reaction", "breakouts", "cold-sores", "dryness", "first-days", "flaking", "redness",
-          "sun-and-dark-spots", "swelling-and-bruising"]
-
-
-def pdf_text(path: Path) -> str:
-    reader = pypdf.PdfReader(path)
-    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+from .conftest import ROOT, SHEETS, pdf_text
 
 
 def pdf_fonts(path: Path) -> set[tuple[str, bool]]:

@@ -16,7 +16,8 @@ from handouts.cli import main
 from handouts.content import load_handouts, load_shared, parse_handout
 from handouts.errors import HandoutsError
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT
+
 SHARED = load_shared(ROOT / "content")
 
 SHEET = """\
@@ -106,7 +107,8 @@ def test_reading_level_thresholds():
     hard = ["Postinflammatory hyperpigmentation necessitates comprehensive photoprotection "
             "incorporating broad-spectrum formulations."]
     assert quality.grade(plain) < 3 < quality.MAX_GRADE < quality.grade(hard)
-    assert quality.reading_ease_fr(["Lavez votre peau le matin et le soir.", "Ne la frottez pas."]) > quality.WARN_EASE_FR
+    easy = ["Lavez votre peau le matin et le soir.", "Ne la frottez pas."]
+    assert quality.reading_ease_fr(easy) > quality.WARN_EASE_FR
     assert quality.reading_ease_fr(["L'hyperpigmentation postinflammatoire nécessite une photoprotection "
                                     "rigoureuse et systématique."]) < quality.MIN_EASE_FR
     handout = sheet().map_texts(lambda t: replace(t, text=hard[0]))  # every text of the sheet is hard

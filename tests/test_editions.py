@@ -3,11 +3,7 @@ accessibility structure (PDF/UA), review status and reproducible bytes."""
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -18,9 +14,7 @@ from click.testing import CliRunner
 
 from handouts.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
-SHEETS = ["allergic-reaction", "breakouts", "cold-sores", "dryness", "first-days", "flaking", "redness",
-          "sun-and-dark-spots", "swelling-and-bruising"]
+from .conftest import ROOT, SHEETS, page_texts
 
 
 def build(*args: str, project: Path = ROOT, env: dict[str, str] | None = None):
@@ -28,15 +22,16 @@ def build(*args: str, project: Path = ROOT, env: dict[str, str] | None = None):
     return result
 
 
-def page_texts(path: Path) -> list[str]:
-    return [" ".join(page.extract_text().split()) for page in pypdf.PdfReader(path).pages]
+# The footer's lines: smaller than the body text by design.
+FOOTER = ("Clinique Peau Neuve", "·", "4820, rue", "peauneuve.example", "Statut", "Review status",
+          "Traduction pas encore", "Translation not yet")
 
 
 def text_sizes(path: Path) -> list[tuple[float, str]]:
     """(font size in points, text) of every line drawn on every page."""
     found: list[tuple[float, str]] = []
 
-    def visit(text, cm, tm, font, size):  # noqa: ANN001 - pypdf's visitor signature
+    def visit(text, cm, tm, font, size):
         if text.strip():
             scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (cm[0] ** 2 + cm[1] ** 2) ** 0.5
             found.append((round(size * scale, 1), text.strip()))
@@ -50,7 +45,7 @@ def structure(path: Path) -> list[tuple[str, str, str]]:
     """(tag, /Lang, /Alt) of every element of the PDF's structure tree, in reading order."""
     elements: list[tuple[str, str, str]] = []
 
-    def walk(node, inherited: str) -> None:  # noqa: ANN001
+    def walk(node, inherited: str) -> None:
         if isinstance(node, pikepdf.Array):
             for child in node:
                 walk(child, inherited)
@@ -130,16 +125,18 @@ def large(built: Path) -> Path:
 
 
 def test_large_print_is_built_with_regular_print_when_the_project_asks_and_each_alone_on_request(
-        tmp_path, project):
-    both, large_only, regular_only = tmp_path / "both", tmp_path / "large", tmp_path / "regular"
-    for out, option in ((both, ()), (large_only, ("--large-print",)), (regular_only, ("--no-large-print",))):
-        result = build("--lang", "fr", "--out", str(out), *option, "redness")
+        built, tmp_path, project):
+    # built: the demo project (large_print: true) with no option
+    assert {"fr", "fr-large", "en", "en-large", "fr+en", "fr+en-large"} <= {p.name for p in built.iterdir()}
+    assert {p.name for p in (built / "fr").glob("*.pdf")} == {p.name for p in (built / "fr-large").glob("*.pdf")}
+    large_only, regular_only = tmp_path / "large", tmp_path / "regular"
+    for out, option in ((large_only, "--large-print"), (regular_only, "--no-large-print")):
+        result = build("--lang", "fr", "--out", str(out), option, "redness")
         assert result.exit_code == 0, result.output
 
     def written(out: Path) -> list[str]:
         return sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf"))
 
-    assert written(both) == ["fr-large/redness.pdf", "fr/redness.pdf"]
     assert written(large_only) == ["fr-large/redness.pdf"]
     assert written(regular_only) == ["fr/redness.pdf"]
     # The copy in 'project' says large_print: false: regular print only, unless asked.
@@ -166,8 +163,7 @@ def test_large_print_uses_at_most_four_pages_per_language_and_18_points(large):
             pages = len(pypdf.PdfReader(path).pages)
             assert 1 <= pages <= most, (path, pages)
             small = [(size, text) for size, text in text_sizes(path)
-                     if size < 18 and not text.startswith(("Clinique Peau Neuve", "·", "4820, rue", "peauneuve.example",
-                                                           "Statut", "Review status", "Traduction pas encore", "Translation not yet"))]
+                     if size < 18 and not text.startswith(FOOTER)]
             assert small == [], (path, small[:3])
             headings = {size for size, text in text_sizes(path) if text in ("Que faire", "What to do")}
             assert headings and min(headings) > 18
@@ -178,7 +174,7 @@ def test_large_print_has_one_column(large):
     reader = pypdf.PdfReader(large / "en-large" / "redness.pdf")
     positions = {}
 
-    def visit(text, cm, tm, font, size):  # noqa: ANN001
+    def visit(text, cm, tm, font, size):
         if text.strip() in ("What to do", "What to avoid"):
             positions[text.strip()] = (tm[4], tm[5])
 
@@ -190,16 +186,20 @@ def test_large_print_has_one_column(large):
 def test_no_text_runs_into_the_edge_of_the_paper_where_printers_cannot_print(built, tmp_path):
     """Office printers leave about a fifth of an inch blank at each edge: the footer's last line
     (the review status) must end above that, on every page of every edition. The narrowest case
-    too: A4 large print with the brand whose address is longest (its footer takes three lines)."""
-    result = build("--brand", "studio-rosemont", "--paper", "a4", "--large-print", "--out", str(tmp_path))
+    too: A4 large print with the brand whose address is longest (its footer takes three lines), in
+    every language; the footer is the same on every sheet (and every demo sheet takes as many
+    large-print pages), so two sheets show it."""
+    result = build("--brand", "studio-rosemont", "--paper", "a4", "--large-print", "--out", str(tmp_path),
+                   "first-days", "redness")
     assert result.exit_code == 0, result.output
     pdfs = sorted(built.rglob("*.pdf")) + sorted(tmp_path.rglob("*.pdf"))
-    assert len(pdfs) == 9 * 14 + 9 * 7  # nine sheets in six languages and fr+en, regular and large print; then large print
+    # nine sheets in six languages and fr+en, regular and large print; then two in large print
+    assert len(pdfs) == 9 * 14 + 2 * 7
     for path in pdfs:
         for number, page in enumerate(pypdf.PdfReader(path).pages, 1):
             baselines: list[tuple[float, str]] = []
 
-            def visit(text, cm, tm, font, size):  # noqa: ANN001 - pypdf's visitor signature
+            def visit(text, cm, tm, font, size, baselines=baselines):
                 if text.strip():
                     baselines.append((tm[4] * cm[1] + tm[5] * cm[3] + cm[5], text.strip()))
 
@@ -212,8 +212,7 @@ def test_normal_edition_body_text_is_at_least_12_points(built):
     for sheet in SHEETS:
         for lang in ("en", "fr"):
             small = [(size, text) for size, text in text_sizes(built / lang / f"{sheet}.pdf")
-                     if size < 12 and not text.startswith(("Clinique Peau Neuve", "·", "4820, rue", "peauneuve.example",
-                                                           "Statut", "Review status", "Traduction pas encore", "Translation not yet"))]
+                     if size < 12 and not text.startswith(FOOTER)]
             assert small == [], (sheet, lang, small[:3])
 
 
@@ -234,7 +233,8 @@ def test_a_sheet_too_long_for_large_print_fails_naming_sheet_language_and_editio
 def test_paper_is_letter_by_default_and_a4_on_request(built, tmp_path):
     letter = pypdf.PdfReader(built / "fr" / "redness.pdf").pages[0].mediabox
     assert (round(float(letter.width)), round(float(letter.height))) == (612, 792)
-    result = build("--paper", "a4", "--lang", "fr", "--out", str(tmp_path))
+    # (A4 large print: test_no_text_runs_into_the_edge_of_the_paper_where_printers_cannot_print)
+    result = build("--paper", "a4", "--lang", "fr", "--no-large-print", "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
     for sheet in SHEETS:
         reader = pypdf.PdfReader(tmp_path / "fr" / f"{sheet}.pdf")
@@ -254,11 +254,19 @@ def test_paper_from_the_project_config(project, tmp_path):
 # ------------------------------------------------------------------ brands
 
 
-def test_second_demo_brand_changes_name_phone_hours_and_adds_a_qr_code(tmp_path):
-    result = build("--brand", "studio-rosemont", "--lang", "fr", "--lang", "en", "--out", str(tmp_path))
+@pytest.fixture(scope="module")
+def rosemont(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The redness sheet in French and English with the second demo brand."""
+    out = tmp_path_factory.mktemp("rosemont")
+    result = build("--brand", "studio-rosemont", "--lang", "fr", "--lang", "en", "--no-large-print", "--out",
+                   str(out), "redness")
     assert result.exit_code == 0, result.output
-    fr = page_texts(tmp_path / "fr" / "redness.pdf")[0]
-    en = page_texts(tmp_path / "en" / "redness.pdf")[0]
+    return out
+
+
+def test_second_demo_brand_changes_name_phone_hours_and_adds_a_qr_code(rosemont):
+    fr = page_texts(rosemont / "fr" / "redness.pdf")[0]
+    en = page_texts(rosemont / "en" / "redness.pdf")[0]
     assert "Studio Derma Rosemont" in fr and "Clinique Peau Neuve" not in fr
     assert "Le jour même, appelez le 438 555-0199 si :" in fr
     assert "Call the clinic the same day at 438-555-0199 if:" in en
@@ -267,19 +275,18 @@ def test_second_demo_brand_changes_name_phone_hours_and_adds_a_qr_code(tmp_path)
     assert "dermarosemont.example/apres-soins" in fr
     # Still everything else: 811 and 911 are never replaced by the QR code.
     assert "Info-Santé 811" in fr and "911" in fr
-    figures = [alt for tag, _, alt in structure(tmp_path / "fr" / "redness.pdf") if tag == "Figure"]
+    figures = [alt for tag, _, alt in structure(rosemont / "fr" / "redness.pdf") if tag == "Figure"]
     assert figures == ["Studio Derma Rosemont", "QR code: https://dermarosemont.example/apres-soins"]
 
 
-def test_the_two_demo_brands_look_different(built, tmp_path):
-    assert build("--brand", "studio-rosemont", "--lang", "en", "--out", str(tmp_path), "redness").exit_code == 0
+def test_the_two_demo_brands_look_different(built, rosemont):
 
     def colours(path: Path) -> set[str]:
         with pikepdf.open(path) as pdf:
             stream = pdf.pages[0].Contents.read_bytes().decode("latin-1")
         return set(re.findall(r"([\d.]+ [\d.]+ [\d.]+) rg", stream))
 
-    assert colours(built / "en" / "redness.pdf") != colours(tmp_path / "en" / "redness.pdf")
+    assert colours(built / "en" / "redness.pdf") != colours(rosemont / "en" / "redness.pdf")
 
 
 @pytest.mark.parametrize(("value", "expected"), [

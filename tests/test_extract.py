@@ -5,12 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 from io import BytesIO
-from pathlib import Path
 
 from handouts.catalogs import read_po, template_path
 from handouts.extract import extract_content
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT
 
 
 def test_extractor_yields_line_text_and_translator_comment():

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from handouts import catalogs
 from handouts.catalogs import parse_po, read_po
 from handouts.config import load_brand, load_project
 from handouts.content import load_handout, parse_handout
 from handouts.errors import EXIT_INPUT, HandoutsError
+
+from .conftest import render_sheet
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CATALOGS = FIXTURES / "catalogs"
@@ -136,7 +138,7 @@ def test_catalog_entry_without_msgid_is_not_taken_as_the_header():
 
 
 def test_catalog_of_megabytes_is_refused_at_once():
-    data = read_po.__globals__["MAX_PO_BYTES"] * b"#" + b"\n"
+    data = catalogs.MAX_PO_BYTES * b"#" + b"\n"
     start = time.monotonic()
     found = problems(parse_po, data, Path("fr.po"), "fr")
     assert time.monotonic() - start < 0.5
@@ -146,10 +148,7 @@ def test_catalog_of_megabytes_is_refused_at_once():
 # Formatting: a translation goes through '%' with the template's variables.
 
 def render_with(translation: str) -> str:
-    sys.path.insert(0, str(Path(__file__).parent))
-    from test_render import render
-
-    return render({"What to do": translation})
+    return render_sheet({"What to do": translation})
 
 
 @pytest.mark.parametrize("translation", ["Quoi faire à 100 %", "Quoi %s faire", "Quoi %d faire", "Quoi %(x)s"])

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import subprocess
 import sys
 import tomllib
-import re
 from pathlib import Path
 
 from babel.messages.pofile import read_po as babel_read_po
 from babel.messages.pofile import write_po as babel_write_po
 from click.testing import CliRunner
 
-from handouts import catalogs, i18n as workflow
+from handouts import catalogs
+from handouts import i18n as workflow
 from handouts.cli import main
 from handouts.cli_check import check
 from handouts.cli_i18n import i18n
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT
 
 
 def run(command, *args: str):

@@ -3,7 +3,6 @@ formatting in the translators' hands."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,15 +10,7 @@ from click.testing import CliRunner
 
 from handouts.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
-PARTS = ("handouts.yaml", "content", "locales", "templates", "fonts", "brands")
-
-
-def copy_project(target: Path) -> Path:
-    for part in PARTS:
-        source = ROOT / part
-        (shutil.copytree if source.is_dir() else shutil.copy2)(source, target / part)
-    return target
+from .conftest import ROOT, copy_project
 
 
 def cli(project: Path, *args: str):

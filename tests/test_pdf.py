@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import shutil
 import socket
-from pathlib import Path
 
 import pytest
 
 from handouts.errors import HandoutsError
 from handouts.pdf import PdfRenderer
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT
+
 TEMPLATES = ROOT / "templates"
 
 

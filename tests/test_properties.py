@@ -11,6 +11,8 @@ from handouts.catalogs import Catalog, parse_po
 from handouts.content import Handout, parse_handout
 from handouts.errors import HandoutsError
 
+from .conftest import HEADER
+
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 CONTENT_PATH = Path("sheet.yaml")
@@ -120,10 +122,6 @@ def test_content_valid_files_keep_every_text(texts):
 
 # --- Catalogs ----------------------------------------------------------------------------
 
-HEADER = (
-    'msgid ""\nmsgstr ""\n"Language: fr\\n"\n"Plural-Forms: nplurals=2; plural=(n > 1);\\n"\n'
-    '"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
-)
 PO_FRAGMENTS = st.one_of(
     st.sampled_from(["msgid", "msgstr", "msgctxt", "msgid_plural", "msgstr[0]", "msgstr[1]", "msgstr[",
                      "msgstr[99999999999999999999]", "msgstr[-1]", "msgtsr", "#", "#,", "#, fuzzy", "#.",

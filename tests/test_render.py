@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date
-from pathlib import Path
-
 import pytest
 
-from handouts.catalogs import Translator, locale_for, parse_po
-from handouts.config import load_brand, load_project
-from handouts.content import load_handouts
 from handouts.errors import HandoutsError
-from handouts.render import format_phone, render_html
+from handouts.render import format_phone
 
-ROOT = Path(__file__).resolve().parent.parent
-HEADER = (
-    'msgid ""\nmsgstr ""\n"Language: fr\\n"\n"Plural-Forms: nplurals=2; plural=(n > 1);\\n"\n'
-    '"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
-)
+from .conftest import render_sheet
 
-
-def render(entries: dict[str, str], lang: str = "fr", reviewed: bool = False) -> str:
-    body = "".join(f'msgid "{k}"\nmsgstr "{v}"\n\n' for k, v in entries.items())
-    catalog = parse_po((HEADER + body).encode(), Path("fr.po"), "fr") if lang == "fr" else None
-    project = load_project(ROOT)
-    handout = load_handouts(project.content_dir, ("redness",))[0]
-    if reviewed:
-        handout = replace(handout, review=replace(handout.review, status="reviewed", reviewed_by="Dr. Roy",
-                                                  reviewed_on=date(2026, 11, 20)))
-    translator = Translator(lang, catalog)
-    translated = handout.map_texts(lambda t: replace(t, text=translator.gettext(t.text)))
-    return render_html(translated, translator, locale_for(lang), load_brand(project), project)
+render = render_sheet
 
 
 @pytest.mark.parametrize(

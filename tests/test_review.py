@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pypdf
 from click.testing import CliRunner
 
 from handouts.cli import main
 from handouts.content import load_handouts
 from handouts.review import fingerprint, french_catalog
+
+from .conftest import pdf_text
 
 
 def run(*args: str):
@@ -19,7 +20,7 @@ def run(*args: str):
 
 
 def text_of(path: Path) -> str:
-    return " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(path).pages).replace("\u00a0", " ")
+    return pdf_text(path).replace("\u00a0", " ")
 
 
 def mark_reviewed(project: Path, sheet: str) -> str:

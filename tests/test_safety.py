@@ -24,7 +24,8 @@ from handouts import cache, catalogs, checks, config, publish, workers
 from handouts.errors import EXIT_INPUT, EXIT_USAGE, HandoutsError
 from handouts.options import BuildOptions
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "safety"
 CATALOG = Path("locales") / "fr" / "LC_MESSAGES" / "messages.po"
 BRAND = Path("brands") / "clinique-demo" / "brand.yaml"
@@ -512,22 +513,6 @@ def test_watch_survives_a_swap_file_that_vanishes_while_it_is_read(project, monk
 
 
 # --- 8. Smaller findings -------------------------------------------------------------------------
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="Ctrl-C is a console event on Windows")
-def test_watch_exits_130_on_ctrl_c(project):
-    process = subprocess.Popen([sys.executable, "-m", "handouts", "watch", "--lang", "fr", "redness", "--out",
-                                str(project.parent / "out")], cwd=project, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 120
-        while not (project.parent / "out" / "fr" / "redness.pdf").exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
-    finally:
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=30)
-    assert process.returncode == 130, stderr
-    assert "Stopped watching." in stderr
 
 
 @pytest.mark.parametrize("inside", ["templates/out", "brands/clinique-demo/pdf", "content/pdf"])

@@ -20,7 +20,8 @@ from handouts import fonts
 from handouts.errors import HandoutsError
 from handouts.pdf import PdfRenderer
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT, copy_project, pdftotext
+
 TEMPLATES = ROOT / "templates"
 
 MIXED = (
@@ -136,13 +137,6 @@ ARABIC = {  # the messages these tests read on the page, as the Arabic catalog t
 FALLBACK = "Trouble breathing or swallowing."
 
 
-def copy_project(target: Path) -> Path:
-    for part in ("handouts.yaml", "content", "locales", "templates", "fonts", "brands"):
-        source = ROOT / part
-        (shutil.copytree if source.is_dir() else shutil.copy2)(source, target / part)
-    return target
-
-
 def set_translations(po: Path, translations: dict[str, str]) -> None:
     """Translate some messages, the way a translator's tool saves them (Babel's writer)."""
     from babel.messages.pofile import read_po, write_po
@@ -197,17 +191,12 @@ def text_runs(path: Path) -> list[tuple[float, float, str]]:
 
     runs = []
 
-    def visit(text, cm, tm, font, size):  # noqa: ANN001 - pypdf's visitor signature
+    def visit(text, cm, tm, font, size):
         if text.strip():
             runs.append((tm[4], tm[5], text))
 
     pypdf.PdfReader(path).pages[0].extract_text(visitor_text=visit)
     return runs
-
-
-def pdftotext(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
 
 
 def test_an_arabic_page_is_right_to_left_and_a_french_one_is_not():

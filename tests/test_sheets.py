@@ -5,7 +5,6 @@ most urgent instruction first; large print with page numbers, "continued" and th
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pypdf
@@ -13,18 +12,14 @@ import pytest
 
 from handouts import quality
 
-SHEETS = ["allergic-reaction", "breakouts", "cold-sores", "dryness", "first-days", "flaking", "redness",
-          "sun-and-dark-spots", "swelling-and-bruising"]
+from .conftest import SHEETS, pdftotext
 
 
 def pages(path: Path) -> list[str]:
     """The text of each page in reading order, column by column (poppler's pdftotext)."""
-    found = []
-    for number in range(1, len(pypdf.PdfReader(path).pages) + 1):
-        text = subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), str(path), "-"],
-                              capture_output=True, text=True, check=True).stdout
-        found.append(" ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split()))
-    return found
+    count = len(pypdf.PdfReader(path).pages)
+    return [" ".join(pdftotext(path, number).replace("\u00a0", " ").replace("\u202f", " ").split())
+            for number in range(1, count + 1)]
 
 
 def cut(text: str, start: str, *ends: str) -> str:

@@ -292,7 +292,7 @@ def test_the_catalogue_is_published_with_the_pdfs_in_one_go(project, tmp_path, m
     real = os.replace
     calls = []
 
-    def failing(src, dst):  # noqa: ANN001
+    def failing(src, dst):
         calls.append(dst)
         if str(dst).endswith("index.html"):
             raise OSError(28, "No space left on device", str(dst))

@@ -1,0 +1,84 @@
+"""handouts.watch: which files count as the project's, and a rebuild after each save (no more, no fewer)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from handouts import config
+from handouts.watch import snapshot, watch
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    (tmp_path / "handouts.yaml").write_text('brand: "clinique-demo"\n', encoding="utf-8")
+    for folder in ("content", "locales/fr/LC_MESSAGES", "templates", "fonts", "brands/clinique-demo"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "content" / "redness.yaml").write_text('title: "Redness"\n', encoding="utf-8")
+    (tmp_path / "locales" / "fr" / "LC_MESSAGES" / "messages.po").write_text('msgid ""\n', encoding="utf-8")
+    return tmp_path
+
+
+def test_snapshot_holds_every_input_file_and_nothing_else(tree):
+    (tree / "dist").mkdir()
+    (tree / "dist" / "redness.pdf").write_bytes(b"%PDF")  # the build's own output
+    (tree / "notes.txt").write_text("not an input", encoding="utf-8")
+    for hidden in (".redness.yaml.swp", "redness.yaml~", "#redness.yaml#", ".DS_Store"):  # editors' files
+        (tree / "content" / hidden).write_text("x", encoding="utf-8")
+    found = snapshot(tree)
+    assert set(found) == {"handouts.yaml", "content/redness.yaml", "locales/fr/LC_MESSAGES/messages.po"}
+    assert found["content/redness.yaml"][1] == len('title: "Redness"\n')
+    assert {name.split("/")[0] for name in found} <= set(config.INPUTS)
+
+
+def test_snapshot_changes_when_a_file_is_saved_added_or_deleted(tree):
+    before = snapshot(tree)
+    (tree / "content" / "redness.yaml").write_text('title: "Redness, again"\n', encoding="utf-8")
+    assert snapshot(tree) != before
+    (tree / "templates" / "sheet.html").write_text("<p></p>", encoding="utf-8")
+    assert "templates/sheet.html" in snapshot(tree)
+    (tree / "templates" / "sheet.html").unlink()
+    assert "templates/sheet.html" not in snapshot(tree)
+
+
+def run_watch(tree: Path, edits: list) -> int:  # type: ignore[type-arg]
+    """Watch for 3 polls; the n-th rebuild makes the n-th edit (a person saving while the build runs)."""
+    calls = 0
+
+    def rebuild() -> None:
+        nonlocal calls
+        calls += 1
+        if calls <= len(edits):
+            edits[calls - 1](tree)
+
+    watch(tree, rebuild, interval=0.001, settle=0.001, rounds=3)
+    return calls
+
+
+def save(tree: Path) -> None:
+    (tree / "content" / "redness.yaml").write_text('title: "Redness, saved"\n', encoding="utf-8")
+
+
+def test_it_builds_once_at_the_start_and_nothing_more_when_nothing_changes(tree):
+    assert run_watch(tree, []) == 1
+
+
+def test_a_save_during_a_build_starts_exactly_one_more_build(tree):
+    assert run_watch(tree, [save]) == 2
+
+
+def test_two_saves_in_turn_start_two_more_builds(tree):
+    def translate(tree: Path) -> None:
+        (tree / "locales" / "fr" / "LC_MESSAGES" / "messages.po").write_text('msgid ""\nmsgstr ""\n', encoding="utf-8")
+
+    assert run_watch(tree, [save, translate]) == 3
+
+
+def test_an_editors_swap_file_or_the_output_folder_starts_no_build(tree):
+    def scribble(tree: Path) -> None:
+        (tree / "content" / ".redness.yaml.swp").write_text("x", encoding="utf-8")
+        (tree / "dist").mkdir()
+        (tree / "dist" / "redness.pdf").write_bytes(b"%PDF")
+
+    assert run_watch(tree, [scribble]) == 1
