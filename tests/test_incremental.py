@@ -149,7 +149,7 @@ def test_a_failing_sheet_in_a_worker_is_reported_and_nothing_is_written(project,
     replace_in(project / "content" / "flaking.yaml", "what_to_do:\n", "what_to_do:\n" + "".join(
         f'  - "An extra step, number {i}, that makes the sheet far too long to print."\n' for i in range(30)))
     with pytest.raises(pipeline.BuildFailed) as caught:
-        pipeline.build(BuildOptions(project, ("en",), out_dir=tmp_path / "out", jobs=2))
+        pipeline.build(BuildOptions(project, ("en",), ("flaking", *WARM), out_dir=tmp_path / "out", jobs=2))
     assert "the sheet 'flaking' in English (en) needs" in str(caught.value)
     assert f"{len(WARM)} rendered, 0 unchanged, 1 failed" in caught.value.summary
     assert not list((tmp_path / "out").rglob("*.pdf"))
