@@ -32,7 +32,20 @@ from pathlib import Path
 
 from babel import Locale
 
-from handouts import catalogs, checks, config, content, fonts, langreview, lengths, limits, render, review, site
+from handouts import (
+    catalogs,
+    config,
+    content,
+    fonts,
+    langreview,
+    lengths,
+    limits,
+    printable,
+    render,
+    review,
+    site,
+    translation_rules,
+)
 from handouts.errors import EXIT_ENVIRONMENT, EXIT_OUTPUT, EXIT_USAGE, HandoutsError, Problem, raise_if_any
 from handouts.pdf import Part
 from handouts.safefile import read_file, umask
@@ -187,7 +200,7 @@ def prepare(
     except HandoutsError as err:
         problems += err.problems
     translators = {}
-    glyphs = checks.project_glyphs(project.templates_dir, project.fonts_dir)
+    glyphs = printable.project_glyphs(project.templates_dir, project.fonts_dir)
     reviews: dict[str, langreview.LanguageReview] = {}  # of each translation (not English)
     failed: dict[str, list[Problem]] = {}  # a language that cannot be printed fails alone
     for lang in used_langs:
@@ -198,7 +211,7 @@ def prepare(
             continue
         translators[lang] = catalogs.Translator(lang, catalog)
         if catalog is not None:  # the same message checks as 'handouts check': errors stop the language
-            errors: list[Problem] = [finding for finding in checks.check_catalog(catalog, glyphs=glyphs)
+            errors: list[Problem] = [finding for finding in translation_rules.check_catalog(catalog, glyphs=glyphs)
                                      if finding.is_error]
             try:
                 reviews[lang] = langreview.load(project.locales_dir, lang)
@@ -208,7 +221,7 @@ def prepare(
                 errors += err.problems
             if errors:
                 failed[lang] = list(errors)
-    problems += checks.check_printed_glyphs(handouts, brand, glyphs)
+    problems += printable.check_printed_glyphs(handouts, brand, glyphs)
     raise_if_any(problems)
     raise_if_any(missing_fonts(project), EXIT_ENVIRONMENT)
     assert brand is not None and handouts is not None

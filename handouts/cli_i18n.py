@@ -149,7 +149,7 @@ def check(root: Path) -> None:
 
 def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
     """(errors, warnings, what was checked) for the whole project, without rendering anything."""
-    from handouts import catalogs, checks, config, content, langreview
+    from handouts import catalogs, config, content, langreview, printable, translation_rules
     from handouts import i18n as workflow
     from handouts.errors import EXIT_USAGE
 
@@ -166,13 +166,13 @@ def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
             errors.extend(err.problems)
             return None
 
-    glyphs = checks.project_glyphs(project.templates_dir, project.fonts_dir)
+    glyphs = printable.project_glyphs(project.templates_dir, project.fonts_dir)
     brand = collect(lambda: config.load_brand(project))
     for other in sorted(project.brands_dir.glob("*/brand.yaml")):  # every profile, not only the default
         if other.parent.name != project.brand:
             collect(lambda name=other.parent.name: config.load_brand(project, name))
     handouts = collect(lambda: content.load_handouts(project.content_dir))
-    errors.extend(checks.check_printed_glyphs(handouts, brand, glyphs))
+    errors.extend(printable.check_printed_glyphs(handouts, brand, glyphs))
     templates_ok = _check_templates(project.templates_dir, errors)
     from handouts.build import missing_fonts
 
@@ -187,7 +187,7 @@ def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
         catalog = collect(lambda lang=lang: catalogs.load_catalog(project.locales_dir, lang))
         if catalog is None:
             continue
-        for finding in checks.check_catalog(catalog, template, glyphs):
+        for finding in translation_rules.check_catalog(catalog, template, glyphs):
             (errors if finding.is_error else warnings).append(finding)
         review = collect(lambda lang=lang: langreview.load(project.locales_dir, lang))
         if review is not None and not review.reviewed:

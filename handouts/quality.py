@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from handouts.catalogs import Catalog, Translator
-from handouts.checks import WARNING, Finding  # one severity type for every check
+from handouts.findings import WARNING, Finding  # one severity type for every check
 from handouts.content import Handout, Text
 from handouts.errors import HandoutsError, Problem
 from handouts.yamlfile import Mapping, Scalar, Sequence, read_yaml

@@ -19,7 +19,7 @@ from babel import Locale
 from babel.dates import format_date, format_time, get_day_names
 from markupsafe import Markup, escape
 
-from handouts import checks, typography
+from handouts import translation_rules, typography
 from handouts.catalogs import Translator, parse_plural_forms
 from handouts.config import Brand, Hours, Project
 from handouts.content import SECTIONS, Handout, Text
@@ -104,7 +104,7 @@ def gettext_functions(translator: Translator) -> dict[str, Callable[..., Markup]
             text = msgid if n is None or n == 1 else (msgid_plural or msgid)
         else:
             text = entry.msgstrs.get(plural(n), entry.msgstr) if n is not None else entry.msgstr
-        mismatch = checks.check_placeholders(msgid, text, translator.lang) if entry is not None else []
+        mismatch = translation_rules.check_placeholders(msgid, text, translator.lang) if entry is not None else []
         if mismatch:  # the same check 'handouts check' runs, here for anything that renders directly
             assert translator.catalog is not None
             detail = mismatch[0][1].removeprefix("the translation ").rstrip(".")

@@ -1,6 +1,6 @@
 """Issue 12, "nothing wrong is ever printed, round two": one test per finding of the security review.
 
-Each class is refused where the input is read: what a translation may print (checks.py,
+Each class is refused where the input is read: what a translation may print (translation_rules.py,
 characters.py), what the project reads (safefile.py), what a render may cost (the logo's
 bytes, the SVG's size, time and memory limits), and every failure ends as path:line.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from handouts import build as pipeline
-from handouts import catalogs, checks, config
+from handouts import catalogs, config, translation_rules
 from handouts.errors import EXIT_INPUT, EXIT_USAGE, HandoutsError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,8 +126,8 @@ def test_blank_translation_stops_the_build_with_its_line(project, cli, tmp_path)
     ("Wait 48 hours.", "Attendez 48 heures, ou 48 heures.", "'48'"),  # a number the English has once
 ])
 def test_translation_may_not_add_or_change_a_number(english, translation, expected):
-    problems = checks.check_numbers(english, translation, "fr")
-    assert problems and problems[-1][0] == checks.ERROR, problems
+    problems = translation_rules.check_numbers(english, translation, "fr")
+    assert problems and problems[-1][0] == translation_rules.ERROR, problems
     assert f"prints the number{'s' if ',' in expected else ''} {expected}" in problems[-1][1]
 
 
@@ -139,7 +139,7 @@ def test_translation_may_not_add_or_change_a_number(english, translation, expect
     ("50%% off", "50 %% de rabais"),
 ])
 def test_translation_with_the_same_numbers_passes(english, translation):
-    assert checks.check_numbers(english, translation, "fr") == []
+    assert translation_rules.check_numbers(english, translation, "fr") == []
 
 
 def test_added_emergency_digit_is_refused_by_check_with_the_catalog_line(project, cli):
