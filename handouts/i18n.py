@@ -24,9 +24,11 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po as babel_read_po
 from babel.messages.pofile import write_po as babel_write_po
 
-from handouts import catalogs, config, langreview
-from handouts.catalogs import SOURCE_LANGUAGE, Catalog, Entry
+from handouts import catalogs, config, langreview, po
+from handouts.catalogs import SOURCE_LANGUAGE
 from handouts.errors import EXIT_USAGE, HandoutsError, Problem, raise_if_any
+from handouts.po import Catalog
+from handouts.po_syntax import Entry
 from handouts.safefile import read_file, write_atomically
 from handouts.yamlfile import decode_text
 
@@ -68,7 +70,7 @@ def _mapping(root: Path) -> tuple[list[tuple[str, str]], dict[str, dict[str, str
     """
     pyproject = root / "pyproject.toml"
     if pyproject.is_file():
-        data = tomllib.loads(decode_text(read_file(pyproject, catalogs.MAX_PO_BYTES, root), pyproject))
+        data = tomllib.loads(decode_text(read_file(pyproject, po.MAX_PO_BYTES, root), pyproject))
         table = data.get("tool", {}).get("babel")
         if table is not None:
             return parse_mapping(table, pyproject)
@@ -138,10 +140,10 @@ def extract(root: Path, locales_dir: Path) -> tuple[Path, bool]:
     (its POT-Creation-Date and Generated-By too), so an extract with nothing new changes no byte.
     """
     pot = catalogs.template_path(locales_dir)
-    old_bytes = read_file(pot, catalogs.MAX_PO_BYTES, locales_dir) if pot.exists() else None
+    old_bytes = read_file(pot, po.MAX_PO_BYTES, locales_dir) if pot.exists() else None
     old = None
     if old_bytes is not None:
-        catalogs.read_po(pot)  # strict first: report a broken template with its line
+        po.read_po(pot)  # strict first: report a broken template with its line
         old = babel_read_po(io.StringIO(_normalized_text(old_bytes, pot)))
     ids = _header_ids(old)
     if old is not None:
@@ -198,7 +200,7 @@ def update(locales_dir: Path) -> list[UpdateResult]:
         raise HandoutsError(f"there is no {pot.name} yet; run 'handouts i18n extract' first.", pot)
     problems: list[Problem] = []
     try:
-        catalogs.read_po(pot)
+        po.read_po(pot)
     except HandoutsError as err:
         problems += err.problems
     langs = [lang for lang in catalogs.languages(locales_dir) if lang != SOURCE_LANGUAGE]
@@ -206,13 +208,13 @@ def update(locales_dir: Path) -> list[UpdateResult]:
     for lang in langs:
         path = catalogs.catalog_path(locales_dir, lang)
         try:
-            catalogs.read_po(path, lang)
-            sources[lang] = read_file(path, catalogs.MAX_PO_BYTES, locales_dir)
+            po.read_po(path, lang)
+            sources[lang] = read_file(path, po.MAX_PO_BYTES, locales_dir)
         except HandoutsError as err:
             problems += err.problems
     raise_if_any(problems)
 
-    template = babel_read_po(io.StringIO(_normalized_text(read_file(pot, catalogs.MAX_PO_BYTES, locales_dir), pot)))
+    template = babel_read_po(io.StringIO(_normalized_text(read_file(pot, po.MAX_PO_BYTES, locales_dir), pot)))
     results = []
     pending: list[tuple[Path, bytes]] = []
     for lang in langs:
@@ -269,14 +271,14 @@ def init(locales_dir: Path, lang: str) -> Path:
     pot = catalogs.template_path(locales_dir)
     if not pot.is_file():
         raise HandoutsError(f"there is no {pot.name} yet; run 'handouts i18n extract' first.", pot)
-    catalogs.read_po(pot)
-    catalog = babel_read_po(io.StringIO(_normalized_text(read_file(pot, catalogs.MAX_PO_BYTES, locales_dir), pot)),
+    po.read_po(pot)
+    catalog = babel_read_po(io.StringIO(_normalized_text(read_file(pot, po.MAX_PO_BYTES, locales_dir), pot)),
                            locale=locale)
     catalog.locale = locale
     catalog.revision_date = _source_date()
     catalog.fuzzy = False
     data = _po_bytes(catalog)
-    catalogs.parse_po(data, path, lang)  # what we write must pass our own reader
+    po.parse_po(data, path, lang)  # what we write must pass our own reader
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, data)
     langreview.write_template(locales_dir, lang)
@@ -337,7 +339,7 @@ def status(locales_dir: Path) -> list[LanguageStatus]:
     template: Catalog | None = None
     if pot.is_file():
         try:
-            template = catalogs.read_po(pot)
+            template = po.read_po(pot)
         except HandoutsError as err:
             problems += err.problems
     result = []
@@ -345,7 +347,7 @@ def status(locales_dir: Path) -> list[LanguageStatus]:
         if lang == SOURCE_LANGUAGE:
             continue
         try:
-            catalog = catalogs.read_po(catalogs.catalog_path(locales_dir, lang), lang)
+            catalog = po.read_po(catalogs.catalog_path(locales_dir, lang), lang)
         except HandoutsError as err:
             problems += err.problems
             continue

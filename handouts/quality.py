@@ -21,10 +21,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from handouts.catalogs import Catalog, Translator
-from handouts.findings import WARNING, Finding  # one severity type for every check
+from handouts.catalogs import Translator
 from handouts.content import Handout, Text
 from handouts.errors import HandoutsError, Problem
+from handouts.findings import WARNING, Finding  # one severity type for every check
+from handouts.po import Catalog
 from handouts.yamlfile import Mapping, Scalar, Sequence, read_yaml
 
 # ------------------------------------------------------------------ reading level

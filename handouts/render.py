@@ -20,10 +20,11 @@ from babel.dates import format_date, format_time, get_day_names
 from markupsafe import Markup, escape
 
 from handouts import translation_rules, typography
-from handouts.catalogs import Translator, parse_plural_forms
+from handouts.catalogs import Translator
 from handouts.config import Brand, Hours, Project
 from handouts.content import SECTIONS, Handout, Text
 from handouts.errors import HandoutsError
+from handouts.po import parse_plural_forms
 
 SHEET_TEMPLATE = "handout.html"
 

@@ -30,7 +30,7 @@ from babel import Locale
 from babel.dates import format_date
 from markupsafe import Markup
 
-from handouts import catalogs, content, render, typography
+from handouts import catalogs, content, po, render, typography
 from handouts.config import MAX_LOGO_BYTES
 from handouts.errors import EXIT_ENVIRONMENT, HandoutsError
 from handouts.safefile import read_file
@@ -226,7 +226,7 @@ def _texts(value: Any) -> list[str]:
         return []
 
 
-def translation_gaps(handout: content.Handout, catalog: catalogs.Catalog) -> dict[str, int]:
+def translation_gaps(handout: content.Handout, catalog: po.Catalog) -> dict[str, int]:
     """How many of the sheet's texts print in English in a language: untranslated or fuzzy."""
     untranslated = fuzzy = total = 0
     for text in handout.texts():

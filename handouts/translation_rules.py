@@ -4,7 +4,7 @@ Each check compares one translated (not fuzzy, not empty) message with its Engli
 and returns problems located at the line of the entry's ``msgid``. A problem is an
 error (the sheet would say something wrong or break) or a warning (typography).
 Catalog-level checks (syntax, charset, Language, Plural-Forms, duplicates) are done
-by :func:`handouts.catalogs.read_po` before these run.
+by :func:`handouts.po.read_po` before these run.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 
 from handouts import characters, lengths
-from handouts.catalogs import Catalog, Entry
 from handouts.findings import ERROR, WARNING, Finding
+from handouts.po import Catalog
+from handouts.po_syntax import Entry
 from handouts.printable import glyph_problem
 
 # %(name)s, %s and the other printf conversions ("%%" is a percent sign), and {name}.
