@@ -18,9 +18,26 @@ from handouts.po import Catalog, parse_plural_forms, parse_po, read_po
 from handouts.po_syntax import Entry
 
 # Re-exported: the catalog types and readers, as the rest of the project has always named them.
-__all__ = ["DOMAIN", "SOURCE_LANGUAGE", "Catalog", "Entry", "Translator", "catalog_path", "check_languages",
-           "completeness", "language_name", "languages", "load_catalog", "locale_for", "parse_plural_forms",
-           "parse_po", "read_po", "template_path"]
+__all__ = [
+    "DOMAIN",
+    "SOURCE_LANGUAGE",
+    "Catalog",
+    "Entry",
+    "Translator",
+    "catalog_path",
+    "check_languages",
+    "completeness",
+    "html_language",
+    "language_name",
+    "language_tag",
+    "languages",
+    "load_catalog",
+    "locale_for",
+    "parse_plural_forms",
+    "parse_po",
+    "read_po",
+    "template_path",
+]
 
 SOURCE_LANGUAGE = "en"
 DOMAIN = "messages"
@@ -130,6 +147,22 @@ def locale_for(lang: str, region: str = "CA") -> Locale:
         except (UnknownLocaleError, ValueError):
             continue
     raise HandoutsError(f"Babel does not know the language {lang!r}.", exit_code=EXIT_USAGE)
+
+
+def html_language(locale: Locale) -> str:
+    """The BCP 47 tag of a locale for <html lang>: fr-CA, ar, zh-Hans, pt-BR."""
+    return "-".join(part for part in (locale.language, locale.script, locale.territory) if part)
+
+
+def language_tag(lang: str, region: str | None = None) -> str:
+    """The BCP 47 tag of a sheet language for ``lang`` and ``hreflang`` (never the folder's
+    name: ``zh_Hans`` is ``zh-Hans``, ``pt_BR`` is ``pt-BR``); with ``region``, the locale the
+    sheet is printed in (``fr-CA``, but ``zh-Hans``: Babel knows no zh_Hans_CA)."""
+    try:
+        locale = locale_for(lang, region) if region else Locale.parse(lang)
+    except (ValueError, LookupError, HandoutsError):
+        return lang.replace("_", "-")
+    return html_language(locale)
 
 
 def completeness(catalog: Catalog, template: Catalog) -> tuple[int, int, int]:

@@ -11,7 +11,7 @@ from handouts import characters
 from handouts.errors import HandoutsError, Problem
 
 if TYPE_CHECKING:
-    from handouts.config import Brand
+    from handouts.brand import Brand
     from handouts.content import Handout
 
 

@@ -20,8 +20,9 @@ from babel.dates import format_date, format_time, get_day_names
 from markupsafe import Markup, escape
 
 from handouts import translation_rules, typography
-from handouts.catalogs import Translator
-from handouts.config import Brand, Hours, Project
+from handouts.brand import Brand, Hours
+from handouts.catalogs import Translator, html_language
+from handouts.config import PAPER_SIZES, Project
 from handouts.content import SECTIONS, Handout, Text
 from handouts.errors import HandoutsError
 from handouts.po import parse_plural_forms
@@ -166,11 +167,6 @@ def text_direction(locale: Locale) -> str:
     return "rtl" if locale.character_order == "right-to-left" else "ltr"
 
 
-def html_language(locale: Locale) -> str:
-    """The BCP 47 tag of a locale for <html lang>: fr-CA, ar, zh-Hans, pt-BR."""
-    return "-".join(part for part in (locale.language, locale.script, locale.territory) if part)
-
-
 def _plural_function(translator: Translator) -> Callable[[int | None], int]:
     if translator.catalog is None:
         return lambda n: 0 if n == 1 else 1
@@ -229,7 +225,7 @@ def render_html(
         "reviewed_on": format_long_date(handout.review.reviewed_on, locale)
         if handout.review.reviewed_on
         else "",
-        "paper": "A4" if (paper or project.paper) == "a4" else "letter",
+        "paper": PAPER_SIZES[paper or project.paper],
         "large_print": large_print,
         "qr_svg": qr_svg(qr_url) if qr_url else "",
         "qr_label": isolate(qr_url.removeprefix("https://").rstrip("/")),

@@ -26,13 +26,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from babel import Locale
 from babel.dates import format_date
 from markupsafe import Markup
 
 from handouts import catalogs, content, po, render, typography
-from handouts.config import MAX_LOGO_BYTES
 from handouts.errors import EXIT_ENVIRONMENT, HandoutsError
+from handouts.logo import MAX_LOGO_BYTES
 from handouts.safefile import read_file
 
 MAX_ASSET_BYTES = 5_000_000  # a stylesheet, script or thumbnail of the web pages (each is a few kB)
@@ -249,17 +248,6 @@ def search_text(text: str) -> str:
 
 # ---------------------------------------------------------------- the web version of a sheet
 
-def language_tag(lang: str, region: str | None = None) -> str:
-    """The BCP 47 tag of a sheet language for ``lang`` and ``hreflang`` (never the folder's
-    name: ``zh_Hans`` is ``zh-Hans``, ``pt_BR`` is ``pt-BR``); with ``region``, the locale the
-    sheet is printed in (``fr-CA``, but ``zh-Hans``: Babel knows no zh_Hans_CA)."""
-    try:
-        locale = catalogs.locale_for(lang, region) if region else Locale.parse(lang)
-    except (ValueError, LookupError, HandoutsError):
-        return lang.replace("_", "-")
-    return render.html_language(locale)
-
-
 def web_page(plan: Plan, handout: content.Handout, lang: str, logo_name: str, others: list[str],
              exists: Any) -> str:
     """``dist/<lang>/<sheet>.html``: the same templates as the PDF, the web base and stylesheet."""
@@ -271,11 +259,11 @@ def web_page(plan: Plan, handout: content.Handout, lang: str, logo_name: str, ot
     pdfs = [{"href": href(relpath, lang), "large": large}
             for relpath, large in ((f"{lang}/{handout.name}.pdf", False), (f"{lang}-large/{handout.name}.pdf", True))
             if exists(relpath)]
-    languages = [{"href": href(sheet_page(other, handout.name), lang), "lang": language_tag(other),
+    languages = [{"href": href(sheet_page(other, handout.name), lang), "lang": catalogs.language_tag(other),
                   "name": catalogs.language_name(other, other)} for other in others]
     web = {
         "assets": href(ASSETS, lang) + "/",
-        "dir": "rtl" if locale.character_order == "right-to-left" else "ltr",
+        "dir": render.text_direction(locale),
         "pdfs": pdfs,
         "languages": languages,
     }
@@ -419,7 +407,7 @@ def catalogue_page(plan: Plan, listed: list[tuple[str, dict[str, Any]]], names: 
         editions=editions,
         has_large=any(entry["catalogue"]["large_print"] for _, entry in listed),
         language_names={ui: catalogs.language_name(ui, ui) for ui in UI_LANGS},
-        ui_tags={ui: language_tag(ui) for ui in UI_LANGS},
+        ui_tags={ui: catalogs.language_tag(ui) for ui in UI_LANGS},
         script_strings=Markup(json.dumps(strings, ensure_ascii=False, sort_keys=True)  # noqa: S704
                               .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")),
         assets=ASSETS + "/",
@@ -450,7 +438,7 @@ def card(relpath: str, meta: dict[str, Any], region: str, exists: Any) -> dict[s
             fuzzy = both("fuzzy", count=gaps["fuzzy"])
             text = {ui: f"{text[ui]} {fuzzy[ui]}" for ui in UI_LANGS}
         statuses.append({"text": text, "complete": not gaps or not (gaps["untranslated"] or gaps["fuzzy"])})
-    webs = [{"href": href(sheet_page(lang, meta["sheet"])), "lang": lang, "tag": language_tag(lang),
+    webs = [{"href": href(sheet_page(lang, meta["sheet"])), "lang": lang, "tag": catalogs.language_tag(lang),
              "name": catalogs.language_name(lang, lang),
              "title": meta["titles"].get(lang, meta["source_title"])}
             for lang in langs if exists(sheet_page(lang, meta["sheet"]))]
@@ -461,7 +449,7 @@ def card(relpath: str, meta: dict[str, Any], region: str, exists: Any) -> dict[s
         "edition_key": "+".join(langs),
         "size": "large" if meta["large_print"] else "regular",
         "titles": [(lang, meta["titles"].get(lang, meta["source_title"])) for lang in langs],
-        "html_langs": {lang: language_tag(lang, region) for lang in langs},
+        "html_langs": {lang: catalogs.language_tag(lang, region) for lang in langs},
         "review": review,
         "translation": statuses,
         "webs": webs,

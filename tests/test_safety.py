@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from handouts import build as pipeline
-from handouts import catalogs, config, translation_rules
+from handouts import catalogs, config, logo, translation_rules
 from handouts.errors import EXIT_INPUT, EXIT_USAGE, HandoutsError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -403,9 +403,9 @@ def test_svg_logo_too_costly_or_broken_is_refused_before_rendering(project, body
 
 
 def test_svg_logo_with_a_doctype_is_refused():
-    assert "DOCTYPE" in config.check_svg(b'<!DOCTYPE svg [<!ENTITY a "b">]><svg xmlns="http://www.w3.org/2000/svg"/>')
-    assert "not an SVG image" in config.check_svg(b"<html/>")
-    assert config.check_svg((ROOT / "brands" / "clinique-demo" / "logo.svg").read_bytes()) is None
+    assert "DOCTYPE" in logo.check_svg(b'<!DOCTYPE svg [<!ENTITY a "b">]><svg xmlns="http://www.w3.org/2000/svg"/>')
+    assert "not an SVG image" in logo.check_svg(b"<html/>")
+    assert logo.check_svg((ROOT / "brands" / "clinique-demo" / "logo.svg").read_bytes()) is None
 
 
 SWALLOW = """
