@@ -24,6 +24,7 @@ from handouts.brand import Brand, Hours
 from handouts.catalogs import Translator, html_language
 from handouts.config import PAPER_SIZES, Project
 from handouts.content import SECTIONS, Handout, Text
+from handouts.dist_paths import sheet_address
 from handouts.errors import HandoutsError
 from handouts.po import parse_plural_forms
 
@@ -83,11 +84,6 @@ def web_environment(templates_dir: Path) -> jinja2.Environment:
     return environment(templates_dir).overlay(
         loader=jinja2.ChoiceLoader([ProjectLoader(templates_dir / WEB_FOLDER), ProjectLoader(templates_dir)])
     )
-
-
-def sheet_address(site: str, lang: str, name: str) -> str:
-    """Where a sheet's web version is, relative to the published dist/ folder (or under ``site``)."""
-    return f"{site}{lang}/{name}.html"
 
 
 def gettext_functions(translator: Translator) -> dict[str, Callable[..., Markup]]:
@@ -251,7 +247,8 @@ def qr_svg(url: str) -> Markup:
     import segno
 
     code = segno.make(url, error="m")
-    return Markup(code.svg_inline(scale=1, border=0, title=f"QR code: {url}", omitsize=True,  # noqa: S704
+    # Markup: segno's own SVG; the URL in its title passed the brand's https check (no <, > or &).
+    return Markup(code.svg_inline(scale=1, border=0, title=f"QR code: {url}", omitsize=True,
                                   svgclass=None, lineclass=None))
 
 
