@@ -35,7 +35,7 @@ def load_glossary(locales_dir: Path, lang: str) -> Glossary | None:
         if isinstance(node, Scalar):
             forms = [node.value]
         elif isinstance(node, Sequence) and all(isinstance(i, Scalar) for i in node.items):
-            forms = [i.value for i in node.items]  # type: ignore[union-attr]  # all Scalars: checked just above
+            forms = [i.value for i in node.items if isinstance(i, Scalar)]  # all of them: checked just above
         if not forms or not all(f.strip() for f in forms):
             problems.append(Problem(f"the term '{key}' needs its approved translation(s).", path, line))
             continue

@@ -75,7 +75,7 @@ def environment(templates_dir: Path) -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
     )
     # Compile {% trans %} to calls of the gettext functions passed in at render time.
-    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    env.newstyle_gettext = True  # type: ignore[attr-defined]  # set by jinja2.ext.i18n; Environment's types lack it
     return env
 
 
