@@ -7,7 +7,7 @@ from datetime import date, time
 from babel import Locale
 from babel.dates import format_date, format_time, get_day_names
 
-from handouts.brand import Brand, Hours
+from handouts.brand import DAYS, Brand, Hours
 from handouts.catalogs import Translator
 from handouts.content import Handout
 
@@ -29,7 +29,7 @@ def format_time_of_day(value: time, locale: Locale) -> str:
     return format_time(value, "short", locale=locale)  # CLDR's pattern: 24-hour where the language uses it
 
 
-ENGLISH_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+ENGLISH_DAYS = tuple(day.capitalize() for day in DAYS)  # the msgids of the day names: "Monday", ...
 DAY_CONTEXTS = {"first": "opening hours: first day of a range", "last": "opening hours: last day of a range",
                 "one": "opening hours: one day"}  # as in templates/partials/day-names.html
 

@@ -31,8 +31,11 @@ if TYPE_CHECKING:
     from handouts.build import Plan
 
 ASSET_SOURCES = "assets"  # in templates/web/: copied as they are into dist/assets/
+# The modules that make only web files: their code does not shape a PDF (build.tool_fingerprint leaves them out).
+WEB_ONLY_CODE = frozenset({"site.py", "catalogue.py", "thumbnails.py"})
 # What the build uses of this module (the PDF size limit is thumbnails.py's, read as site.MAX_PDF_BYTES).
-__all__ = ["ASSETS", "INDEX", "MAX_PDF_BYTES", "folders", "outputs", "same_bytes", "web_only", "web_page"]
+__all__ = ["ASSETS", "INDEX", "MAX_PDF_BYTES", "WEB_ONLY_CODE", "folders", "outputs", "same_bytes", "web_only",
+           "web_page"]
 
 
 def web_only(folder: Path, path: Path) -> bool:
