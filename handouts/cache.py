@@ -39,7 +39,7 @@ def tool_fingerprint() -> str:
     """
     digest = hashlib.sha256()
     for path in sorted(Path(__file__).parent.glob("*.py")):
-        if path.name == "site.py":  # the web pages' code does not shape a PDF
+        if path.name in site.WEB_ONLY_CODE:  # the web pages' code does not shape a PDF
             continue
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for package in ("weasyprint", "pydyf", "fonttools", "tinycss2", "tinyhtml5", "cssselect2", "pyphen",

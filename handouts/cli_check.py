@@ -19,9 +19,9 @@ from handouts.errors import EXIT_INPUT, HandoutsError, Problem
 
 if TYPE_CHECKING:
     from handouts.catalogs import Catalog
-    from handouts.checks import Finding
     from handouts.config import Project
     from handouts.content import Handout
+    from handouts.findings import Finding
 
 T = TypeVar("T")
 
@@ -82,12 +82,12 @@ class _Found:
 
 def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
     """(errors, warnings, what was checked) for the whole project, without rendering anything."""
-    from handouts import catalogs, checks, config, fonts
+    from handouts import catalogs, config, fonts, printable
     from handouts import i18n as workflow
 
     project = config.load_project(root)
     found = _Found()
-    glyphs = checks.project_glyphs(project.templates_dir, project.fonts_dir)
+    glyphs = printable.project_glyphs(project.templates_dir, project.fonts_dir)
     handouts, templates_ok = _check_sources(project, glyphs, found)
     found.errors.extend(fonts.missing_fonts(project))
 
@@ -120,26 +120,26 @@ def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
 def _check_sources(project: Project, glyphs: frozenset[int] | None,
                    found: _Found) -> tuple[list[Handout] | None, bool]:
     """Every brand profile, the sheets, their characters and the templates: (the sheets, templates usable)."""
-    from handouts import checks, config, content
+    from handouts import config, content, printable
 
     brand = found.collect(partial(config.load_brand, project))
     for other in sorted(project.brands_dir.glob("*/brand.yaml")):  # every profile, not only the default
         if other.parent.name != project.brand:
             found.collect(partial(config.load_brand, project, other.parent.name))
     handouts = found.collect(partial(content.load_handouts, project.content_dir))
-    found.errors.extend(checks.check_printed_glyphs(handouts or [], brand, glyphs))
+    found.errors.extend(printable.check_printed_glyphs(handouts or [], brand, glyphs))
     return handouts, _check_templates(project.templates_dir, found.errors)
 
 
 def _check_language(project: Project, lang: str, template: Catalog | None, glyphs: frozenset[int] | None,
                     found: _Found) -> None:
     """One language's catalog (as the build checks it) and whether a translator reviewed it."""
-    from handouts import catalogs, checks, langreview
+    from handouts import catalogs, langreview, translation_rules
 
     catalog = found.collect(partial(catalogs.load_catalog, project.locales_dir, lang))
     if catalog is None:
         return
-    found.add(checks.check_catalog(catalog, template, glyphs))
+    found.add(translation_rules.check_catalog(catalog, template, glyphs))
     review = found.collect(partial(langreview.load, project.locales_dir, lang))
     if review is not None and not review.reviewed:
         found.warnings.append(Problem(

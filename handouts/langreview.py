@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from handouts.errors import HandoutsError, Problem, raise_if_any
+from handouts.safefile import write_atomically
 from handouts.yamlfile import Mapping, Scalar, check_keys, read_yaml
 
 FILE_NAME = "review.yaml"
@@ -113,6 +114,5 @@ def write_template(locales_dir: Path, lang: str) -> Path | None:
     path = review_path(locales_dir, lang)
     if path.exists():
         return None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(TEMPLATE, encoding="utf-8")
+    write_atomically(path, TEMPLATE.encode("utf-8"))
     return path

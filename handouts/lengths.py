@@ -63,7 +63,7 @@ def check_text_size(
 
 
 def check_translation_length(english: str, translation: str, lang: str) -> list[tuple[str, str]]:
-    """A message check (same signature as those of ``handouts.checks.MESSAGE_CHECKS``).
+    """A message check (same signature as those of ``handouts.translation_rules.MESSAGE_CHECKS``).
 
     A translation longer than twice the longest text a content file may hold cannot be a
     translation of one line of a sheet: it is a paste gone wrong, and would take minutes to

@@ -14,7 +14,19 @@ from pathlib import Path
 
 from babel import Locale
 
-from handouts import cache, catalogs, checks, config, content, fonts, langreview, lengths, render, review
+from handouts import (
+    cache,
+    catalogs,
+    config,
+    content,
+    fonts,
+    langreview,
+    lengths,
+    printable,
+    render,
+    review,
+    translation_rules,
+)
 from handouts.errors import EXIT_ENVIRONMENT, EXIT_USAGE, HandoutsError, Problem, raise_if_any
 from handouts.options import BuildOptions
 from handouts.pdf import Part
@@ -173,11 +185,11 @@ def load(project: config.Project, options: BuildOptions, names: tuple[str, ...],
         handouts = content.load_handouts(project.content_dir, names)
     except HandoutsError as err:
         problems += err.problems
-    glyphs = checks.project_glyphs(project.templates_dir, project.fonts_dir)
+    glyphs = printable.project_glyphs(project.templates_dir, project.fonts_dir)
     languages = Languages()
     for lang in used_langs:
         load_language(project, lang, glyphs, options.release, languages)
-    problems += checks.check_printed_glyphs(handouts or [], brand, glyphs)
+    problems += printable.check_printed_glyphs(handouts or [], brand, glyphs)
     raise_if_any(problems)
     raise_if_any(fonts.missing_fonts(project), EXIT_ENVIRONMENT)
     assert brand is not None and handouts is not None
@@ -195,7 +207,8 @@ def load_language(project: config.Project, lang: str, glyphs: frozenset[int] | N
     languages.translators[lang] = catalogs.Translator(lang, catalog)
     if catalog is None:  # the source language
         return
-    errors: list[Problem] = [finding for finding in checks.check_catalog(catalog, glyphs=glyphs) if finding.is_error]
+    findings = translation_rules.check_catalog(catalog, glyphs=glyphs)
+    errors: list[Problem] = [finding for finding in findings if finding.is_error]
     try:
         languages.reviews[lang] = langreview.load(project.locales_dir, lang)
         if release and not languages.reviews[lang].reviewed:

@@ -1,15 +1,15 @@
 """Content-quality checks on the sheets, per sheet and language: what a patient-education
 reviewer looks at before a sheet is printed.
 
-- reading level: English Flesch-Kincaid grade (above 6 a warning, above 8 an error);
-  French Kandel-Moles reading ease (below 70 a warning, below 60 an error);
+- reading level (:mod:`handouts.readability`): English Flesch-Kincaid grade (above 6 a
+  warning, above 8 an error); French Kandel-Moles reading ease (below 70 a warning, below 60 an error);
 - a missing part: summary (key actions and warning signs), time frame, what to do, when to
   call the clinic, urgent help, and the shared rules every sheet carries;
 - a threshold without a number ("a few days", "longer than expected") and durations in words;
 - one symptom on two levels (normal / call the clinic / get help right away), within a sheet
   and across sheets;
-- a glossary term translated other than the approved way (``locales/<lang>/glossary.yaml``,
-  modelled on Weblate's glossary check).
+- a glossary term translated other than the approved way (:mod:`handouts.glossary`,
+  ``locales/<lang>/glossary.yaml``, modelled on Weblate's glossary check).
 
 Nothing here imports WeasyPrint; ``handouts check`` runs it (handouts/cli_i18n.py).
 """
@@ -17,78 +17,29 @@ Nothing here imports WeasyPrint; ``handouts check`` runs it (handouts/cli_i18n.p
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from handouts.catalogs import Catalog, Translator
-from handouts.checks import WARNING, Finding  # one severity type for every check
+from handouts.catalogs import Translator
 from handouts.content import Handout, Text
-from handouts.errors import HandoutsError, Problem
-from handouts.yamlfile import Mapping, Scalar, Sequence, read_yaml
+from handouts.findings import WARNING, Finding  # one severity type for every check
+from handouts.glossary import Glossary, check_glossary, load_glossary
+from handouts.po import Catalog
+from handouts.readability import (
+    MAX_GRADE,
+    MIN_EASE_FR,
+    WARN_EASE_FR,
+    WARN_GRADE,
+    check_reading_level,
+    grade,
+    reading_ease_fr,
+)
 
-# ------------------------------------------------------------------ reading level
-
-MAX_GRADE = 8.0  # Flesch-Kincaid grade above which an English sheet is refused
-WARN_GRADE = 6.0  # plain-language target: above it, a warning
-MIN_EASE_FR = 60.0  # Kandel-Moles reading ease below which a French sheet is refused
-WARN_EASE_FR = 70.0  # below it, a warning ("facile" starts at 70 on the Kandel-Moles scale)
-
-_WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*")
-_WORD_FR = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿœŒæÆ]+(?:[-][A-Za-zÀ-ÖØ-öø-ÿœŒæÆ]+)*")
-_SENTENCE_END = re.compile(r"[.!?:;]+(?:\s|$)")
-_VOWELS_FR = re.compile(r"[aeiouyàâäéèêëîïôöùûüœæ]+")
-
-
-def syllables(word: str) -> int:
-    """English: count vowel groups, the usual estimate (a silent final 'e' does not count)."""
-    word = word.lower()
-    groups = re.findall(r"[aeiouy]+", word)
-    count = len(groups)
-    if word.endswith("e") and not word.endswith(("le", "ee", "ye")) and count > 1:
-        count -= 1
-    if word.endswith(("ed", "es")) and count > 1 and not re.search(r"[td]ed$|[sxzh]es$|ces$|ges$", word):
-        count -= 1
-    return max(count, 1)
-
-
-def syllables_fr(word: str) -> int:
-    """French: vowel groups, less a mute final e, es or ent (« crème », « restent »)."""
-    word = word.lower()
-    count = len(_VOWELS_FR.findall(word))
-    if count > 1 and re.search(r"[^aeiouyéèêàâîôû](e|es|ent)$", word):
-        count -= 1
-    return max(count, 1)
-
-
-def _sentences(texts: list[str]) -> int:
-    return sum(max(1, len(_SENTENCE_END.findall(text.strip() + " "))) for text in texts)
-
-
-def grade(sentences: list[str]) -> float:
-    """Flesch-Kincaid grade of a list of texts (each a sentence, a list item or a short paragraph)."""
-    words = [w for text in sentences for w in _WORD.findall(text)]
-    if not words:
-        return 0.0
-    per_sentence = len(words) / _sentences(sentences)
-    per_word = sum(syllables(w) for w in words) / len(words)
-    return round(0.39 * per_sentence + 11.8 * per_word - 15.59, 1)
-
-
-def reading_ease_fr(sentences: list[str]) -> float:
-    """Kandel-Moles reading ease of French text (Flesch adapted to French: higher is easier)."""
-    words = [w for text in sentences for w in _WORD_FR.findall(text)]
-    if not words:
-        return 100.0
-    per_sentence = len(words) / _sentences(sentences)
-    per_word = sum(syllables_fr(w) for w in words) / len(words)
-    return round(207 - 1.015 * per_sentence - 73.6 * per_word, 1)
-
-
-# ------------------------------------------------------------------ findings
-
-
-
+# Re-exported: 'handouts check' reaches every content check, the reading level and glossary too, through here.
+__all__ = ["MAX_GRADE", "MIN_EASE_FR", "WARN_EASE_FR", "WARN_GRADE", "Glossary", "SheetReport", "check_content",
+           "check_glossary", "check_levels", "check_parts", "check_reading_level", "check_thresholds",
+           "check_translated_parts", "grade", "levels_of", "load_glossary", "reading_ease_fr", "sign_levels"]
 
 def _text_label(text: Text) -> str:
     return f"shared rule '{text.shared}'" if text.shared else text.part
@@ -228,8 +179,8 @@ def levels_of(handout: Handout) -> dict[str, list[Text]]:
     """The texts of each level: what is normal, when to call the clinic, when to get help right away."""
     normal = list(handout.sections.get("what_is_happening", ())) + list(handout.sections.get("how_long", ()))
     normal += [t for step in handout.timeline for t in (step.when, step.what)]
-    return {"normal": normal, "call the clinic": list(handout.sections.get("call_the_clinic", ())),
-            "get help right away": list(handout.sections.get("get_urgent_help", ()))}
+    return dict(zip(LEVELS, (normal, list(handout.sections.get("call_the_clinic", ())),
+                             list(handout.sections.get("get_urgent_help", ()))), strict=True))
 
 
 def sign_levels(level_texts: dict[str, Iterable[str]]) -> dict[str, set[str]]:
@@ -256,95 +207,15 @@ def check_levels(handouts: list[Handout]) -> list[Finding]:
                     "tell which applies. Keep each sign on one level.", handout.path, 1))
             for level in where:
                 everywhere.setdefault(sign, {}).setdefault(level, handout.name)
-    for sign, where in everywhere.items():
-        if len(where) > 1:
-            sheets = ", ".join(f"{level} in '{sheet}'" for level, sheet in sorted(where.items()))
+    for sign, first_sheets in everywhere.items():
+        if len(first_sheets) > 1:
+            sheets = ", ".join(f"{level} in '{sheet}'" for level, sheet in sorted(first_sheets.items()))
             findings.append(Finding(f"'{sign}' is on two levels across the sheets ({sheets}); keep it on one.",
                                     None, None))
     return findings
 
 
-# ------------------------------------------------------------------ glossary
-
-GLOSSARY_FILE = "glossary.yaml"
-
-
-@dataclass(frozen=True)
-class Glossary:
-    path: Path
-    terms: dict[str, tuple[tuple[str, ...], int]]  # English term -> (approved forms, line)
-
-
-def load_glossary(locales_dir: Path, lang: str) -> Glossary | None:
-    """``locales/<lang>/glossary.yaml``: ``English term: ["approved form", ...]``; None when absent."""
-    path = locales_dir / lang / GLOSSARY_FILE
-    if not path.is_file():
-        return None
-    root = read_yaml(path)
-    if not isinstance(root, Mapping):
-        raise HandoutsError('must list terms, one per line: english term: ["approved translation", ...].', path, 1)
-    terms = {}
-    problems = []
-    for key, (line, node) in root.items.items():
-        forms: list[str] = []
-        if isinstance(node, Scalar):
-            forms = [node.value]
-        elif isinstance(node, Sequence) and all(isinstance(i, Scalar) for i in node.items):
-            forms = [i.value for i in node.items]  # type: ignore[union-attr]
-        if not forms or not all(f.strip() for f in forms):
-            problems.append(Problem(f"the term '{key}' needs its approved translation(s).", path, line))
-            continue
-        terms[key.strip().lower()] = (tuple(f.strip() for f in forms), line)
-    if problems:
-        raise HandoutsError.collect(problems)
-    return Glossary(path, terms)
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").replace("’", "'").lower().split())
-
-
-def check_glossary(catalog: Catalog, glossary: Glossary) -> list[Finding]:
-    """Weblate's glossary check: when the English has a term, the translation has an approved form."""
-    findings = []
-    for entry in catalog.entries:
-        if not entry.translated:
-            continue
-        english, translation = _norm(entry.msgid), _norm(entry.msgstr)
-        for term, (forms, _) in glossary.terms.items():
-            if re.search(rf"\b{re.escape(term)}(?:s|es)?\b", english) and not any(
-                    _norm(form) in translation for form in forms):
-                shown = " or ".join(f"'{f}'" for f in forms)
-                findings.append(Finding(
-                    f"'{term}' must be translated {shown} (glossary {glossary.path.name}); the translation "
-                    f"says {entry.msgstr[:60]!r}.", catalog.path, entry.line))
-    return findings
-
-
 # ------------------------------------------------------------------ everything
-
-
-def check_reading_level(handout: Handout, lang: str, translate: Callable[[str], str] | None = None,
-                        where: Path | None = None) -> list[Finding]:
-    texts = [translate(t.text) if translate else t.text for t in handout.texts()]
-    path = where or handout.path
-    if lang == "en":
-        value = grade(texts)
-        if value > MAX_GRADE:
-            return [Finding(f"'{handout.name}' (en) reads at grade {value} (Flesch-Kincaid); keep it at "
-                            f"{MAX_GRADE:g} or below: shorter sentences, everyday words.", path, 1)]
-        if value > WARN_GRADE:
-            return [Finding(f"'{handout.name}' (en) reads at grade {value} (Flesch-Kincaid); aim for "
-                            f"{WARN_GRADE:g} or below.", path, 1, WARNING)]
-    elif lang == "fr":
-        value = reading_ease_fr(texts)
-        if value < MIN_EASE_FR:
-            return [Finding(f"'{handout.name}' (fr) has a reading ease of {value} (Kandel-Moles); keep it at "
-                            f"{MIN_EASE_FR:g} or above: shorter sentences, everyday words.", path, 1)]
-        if value < WARN_EASE_FR:
-            return [Finding(f"'{handout.name}' (fr) has a reading ease of {value} (Kandel-Moles); aim for "
-                            f"{WARN_EASE_FR:g} or above.", path, 1, WARNING)]
-    return []
 
 
 @dataclass(frozen=True)
@@ -354,6 +225,11 @@ class SheetReport:
     name: str
     lang: str
     measure: str  # "grade 3.4" or "ease 82.1"
+
+
+def _translated(handout: Handout, translator: Translator) -> Handout:
+    """The sheet as the translated PDF prints it (English where the catalog has no translation)."""
+    return handout.map_texts(lambda text: replace(text, text=translator.gettext(text.text)))
 
 
 def check_content(handouts: list[Handout], catalogs: dict[str, Catalog | None],
@@ -373,7 +249,7 @@ def check_content(handouts: list[Handout], catalogs: dict[str, Catalog | None],
             continue
         translator = Translator(lang, catalog)
         for handout in handouts:
-            translated = handout.map_texts(lambda t, tr=translator: replace(t, text=tr.gettext(t.text)))
+            translated = _translated(handout, translator)
             findings += check_translated_parts(handout, translator)
             findings += [replace(f, path=catalog.path, line=None) for f in
                          check_thresholds(translated.texts(), lang, catalog.path, handout.name)]

@@ -9,21 +9,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from babel import Locale
-from babel.dates import format_date, format_time, get_day_names
 from markupsafe import Markup, escape
 
-from handouts import checks, typography
-from handouts.catalogs import Translator, parse_plural_forms
-from handouts.config import Brand, Hours, Project
+from handouts import translation_rules, typography
+from handouts.brand import Brand
+from handouts.catalogs import Translator, html_language
+from handouts.config import PAPER_SIZES, Project
 from handouts.content import SECTIONS, Handout, Text
+from handouts.dist_paths import sheet_address
 from handouts.errors import HandoutsError
+from handouts.local_formats import format_hours, format_long_date, format_phone, format_time_of_day, locale_data
+from handouts.po import parse_plural_forms
+
+# Re-exported: the locale formats a sheet prints, as the build and the tests have always named them.
+__all__ = ["SHEET_TEMPLATE", "WEB_FOLDER", "english_run", "english_texts", "environment", "format_hours",
+           "format_long_date", "format_phone", "format_time_of_day", "gettext_functions", "html_language", "isolate",
+           "locale_data", "qr_svg", "render_html", "text_direction", "web_environment"]
 
 SHEET_TEMPLATE = "handout.html"
 
@@ -68,7 +75,7 @@ def environment(templates_dir: Path) -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
     )
     # Compile {% trans %} to calls of the gettext functions passed in at render time.
-    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    env.newstyle_gettext = True  # type: ignore[attr-defined]  # set by jinja2.ext.i18n; Environment's types lack it
     return env
 
 
@@ -83,53 +90,13 @@ def web_environment(templates_dir: Path) -> jinja2.Environment:
     )
 
 
-def sheet_address(site: str, lang: str, name: str) -> str:
-    """Where a sheet's web version is, relative to the published dist/ folder (or under ``site``)."""
-    return f"{site}{lang}/{name}.html"
-
-
 def gettext_functions(translator: Translator) -> dict[str, Callable[..., Markup]]:
     """gettext, ngettext, pgettext and _ for one language, returning escaped text.
 
     In a page of another language, English printed for a message not yet translated
     carries its own language and direction, so it is read (and punctuated) as English.
     """
-    plural = _plural_function(translator)
-    fallback_english = translator.catalog is not None
-
-    def lookup(msgid: str, msgctxt: str | None, variables: dict[str, Any], n: int | None = None,
-               msgid_plural: str | None = None) -> Markup:
-        entry = translator.entry(msgid, msgctxt)
-        if entry is None:
-            text = msgid if n is None or n == 1 else (msgid_plural or msgid)
-        else:
-            text = entry.msgstrs.get(plural(n), entry.msgstr) if n is not None else entry.msgstr
-        mismatch = checks.check_placeholders(msgid, text, translator.lang) if entry is not None else []
-        if mismatch:  # the same check 'handouts check' runs, here for anything that renders directly
-            assert translator.catalog is not None
-            detail = mismatch[0][1].removeprefix("the translation ").rstrip(".")
-            raise HandoutsError(
-                f"the translation of {msgid[:60]!r} {detail}; copy each %(name)s exactly "
-                "and write a percent sign as %%.",
-                translator.catalog.path,
-                entry.line,
-            )
-        text = typography.apply(text, translator.lang)
-        try:
-            if entry is None and fallback_english:
-                return english_run(Markup(escape(text)) % variables)
-            return Markup(escape(text)) % variables
-        except (KeyError, ValueError, TypeError) as err:
-            if entry is None:
-                raise  # the English itself is broken: a template bug, keep the traceback
-            assert translator.catalog is not None
-            raise HandoutsError(
-                f"the translation of {msgid[:60]!r} does not match the English placeholders "
-                f"({type(err).__name__}: {err}); copy each %(name)s exactly and write a percent "
-                "sign as %%.",
-                translator.catalog.path,
-                entry.line,
-            ) from err
+    lookup = _Lookup(translator)
 
     def gettext(__string: str, **variables: Any) -> Markup:
         return lookup(__string, None, variables)
@@ -149,6 +116,48 @@ def gettext_functions(translator: Translator) -> dict[str, Callable[..., Markup]
             "npgettext": npgettext}
 
 
+class _Lookup:
+    """One message in one language, escaped, French typography applied, its placeholders filled."""
+
+    def __init__(self, translator: Translator) -> None:
+        self.translator = translator
+        self.plural = _plural_function(translator)
+        self.fallback_english = translator.catalog is not None
+
+    def __call__(self, msgid: str, msgctxt: str | None, variables: dict[str, Any], n: int | None = None,
+                 msgid_plural: str | None = None) -> Markup:
+        entry = self.translator.entry(msgid, msgctxt)
+        lang = self.translator.lang
+        if entry is None:
+            english = msgid if n is None or n == 1 else (msgid_plural or msgid)
+            # A broken English is a template bug: no HandoutsError, the traceback is kept.
+            filled = Markup(escape(typography.apply(english, lang))) % variables
+            return english_run(filled) if self.fallback_english else filled
+        catalog = self.translator.catalog
+        assert catalog is not None  # an entry comes from the catalog
+        text = entry.msgstrs.get(self.plural(n), entry.msgstr) if n is not None else entry.msgstr
+        mismatch = translation_rules.check_placeholders(msgid, text, lang)
+        if mismatch:  # the same check 'handouts check' runs, here for anything that renders directly
+            detail = mismatch[0][1].removeprefix("the translation ").rstrip(".")
+            raise HandoutsError(
+                f"the translation of {msgid[:60]!r} {detail}; copy each %(name)s exactly "
+                "and write a percent sign as %%.",
+                catalog.path,
+                entry.line,
+            )
+        text = typography.apply(text, lang)
+        try:
+            return Markup(escape(text)) % variables
+        except (KeyError, ValueError, TypeError) as err:
+            raise HandoutsError(
+                f"the translation of {msgid[:60]!r} does not match the English placeholders "
+                f"({type(err).__name__}: {err}); copy each %(name)s exactly and write a percent "
+                "sign as %%.",
+                catalog.path,
+                entry.line,
+            ) from err
+
+
 def english_run(text: str) -> Markup:
     """English text inside a page of another language: its own language and direction."""
     return Markup('<span lang="en" dir="ltr">%s</span>') % text
@@ -163,11 +172,6 @@ def isolate(text: str, direction: str = "ltr") -> Markup:
 def text_direction(locale: Locale) -> str:
     """'rtl' for a language written right to left (Arabic, Hebrew, Persian, Urdu), else 'ltr'."""
     return "rtl" if locale.character_order == "right-to-left" else "ltr"
-
-
-def html_language(locale: Locale) -> str:
-    """The BCP 47 tag of a locale for <html lang>: fr-CA, ar, zh-Hans, pt-BR."""
-    return "-".join(part for part in (locale.language, locale.script, locale.territory) if part)
 
 
 def _plural_function(translator: Translator) -> Callable[[int | None], int]:
@@ -201,34 +205,19 @@ def render_html(
     lang = translator.lang
     # With the brand's site: the sheet's own web page, in this language; otherwise the clinic's page.
     qr_url = sheet_address(brand.site, lang, handout.name) if brand.site else brand.qr
-    direction = text_direction(locale)
-    english = english_texts(translator)
-
-    def prepare(text: Text) -> Text:
-        printed = typography.apply(text.text, lang)
-        # not the title: it is also the document's <title>, which holds no markup
-        return replace(text, text=english_run(printed) if text.text in english and text is not handout.title
-                       else printed)
-
-    handout = handout.map_texts(prepare)
+    handout = _printed(handout, translator)
     context = {
         **gettext_functions(translator),
         "lang": lang,
         "html_lang": html_language(locale),
-        "dir": direction,
+        "dir": text_direction(locale),
         "handout": handout,
         "sections": {key: handout.sections[key] for key in SECTIONS},
-        "brand": brand,
-        "logo_url": brand.logo.as_uri(),
-        "phone": isolate(format_phone(brand.phone, lang)),
-        "hours": [{key: isolate(value, direction) if value else value
-                   for key, value in format_hours(h, locale, translator).items()}
-                  for h in brand.hours],
-        "website": isolate(brand.website.removeprefix("https://").removeprefix("http://").rstrip("/")),
+        **_brand_context(brand, translator, locale),
         "reviewed_on": format_long_date(handout.review.reviewed_on, locale)
         if handout.review.reviewed_on
         else "",
-        "paper": "A4" if (paper or project.paper) == "a4" else "letter",
+        "paper": PAPER_SIZES[paper or project.paper],
         "large_print": large_print,
         "qr_svg": qr_svg(qr_url) if qr_url else "",
         "qr_label": isolate(qr_url.removeprefix("https://").rstrip("/")),
@@ -240,6 +229,34 @@ def render_html(
         return template.render(context)
     except jinja2.TemplateSyntaxError as err:
         raise HandoutsError(f"template error: {err.message}", Path(err.filename or SHEET_TEMPLATE), err.lineno) from err
+
+
+def _printed(handout: Handout, translator: Translator) -> Handout:
+    """The translated sheet's texts as printed: French typography, and English marked as English."""
+    lang = translator.lang
+    english = english_texts(translator)
+
+    def prepare(text: Text) -> Text:
+        printed = typography.apply(text.text, lang)
+        # not the title: it is also the document's <title>, which holds no markup
+        return replace(text, text=english_run(printed) if text.text in english and text is not handout.title
+                       else printed)
+
+    return handout.map_texts(prepare)
+
+
+def _brand_context(brand: Brand, translator: Translator, locale: Locale) -> dict[str, Any]:
+    """The clinic's name, logo, phone, opening hours and website, each in its own direction."""
+    direction = text_direction(locale)
+    return {
+        "brand": brand,
+        "logo_url": brand.logo.as_uri(),
+        "phone": isolate(format_phone(brand.phone, translator.lang)),
+        "hours": [{key: isolate(value, direction) if value else value
+                   for key, value in format_hours(h, locale, translator).items()}
+                  for h in brand.hours],
+        "website": isolate(brand.website.removeprefix("https://").removeprefix("http://").rstrip("/")),
+    }
 
 
 def english_texts(translator: Translator) -> set[str]:
@@ -254,69 +271,6 @@ def qr_svg(url: str) -> Markup:
     import segno
 
     code = segno.make(url, error="m")
-    return Markup(code.svg_inline(scale=1, border=0, title=f"QR code: {url}", omitsize=True,  # noqa: S704
+    # Markup: segno's own SVG; the URL in its title passed the brand's https check (no <, > or &).
+    return Markup(code.svg_inline(scale=1, border=0, title=f"QR code: {url}", omitsize=True,
                                   svgclass=None, lineclass=None))
-
-
-def format_phone(digits: str, lang: str) -> str:
-    """514 555-0142 in French (OQLF), 514-555-0142 in English."""
-    area, exchange, number = digits[:3], digits[3:6], digits[6:]
-    if lang == "fr":
-        return f"{area}\u00a0{exchange}-{number}"
-    return f"{area}-{exchange}-{number}"
-
-
-def format_time_of_day(value: time, locale: Locale) -> str:
-    """A time in the locale's own clock: 9 h (Quebec French), 9 AM (English), 09:00, 9:00 ص."""
-    if locale.language == "fr":  # OQLF: 9 h, 18 h 30
-        return f"{value.hour}\u00a0h" + (f"\u00a0{value.minute:02d}" if value.minute else "")
-    if locale.language == "en":
-        return format_time(value, "h:mm a" if value.minute else "h a", locale=locale)
-    return format_time(value, "short", locale=locale)  # CLDR's pattern: 24-hour where the language uses it
-
-
-ENGLISH_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-DAY_CONTEXTS = {"first": "opening hours: first day of a range", "last": "opening hours: last day of a range",
-                "one": "opening hours: one day"}  # as in templates/partials/day-names.html
-
-
-def day_name(day: int, role: str, locale: Locale, translator: Translator | None = None) -> str:
-    """The catalog's name for a day in its place in the phrase; CLDR's where it has none.
-
-    The catalog wins: a language can write the day in the case its phrase needs, and CLDR's
-    data is wrong for some languages (its Haitian Creole day names are French)."""
-    if translator is not None and translator.catalog is not None:
-        entry = translator.catalog.get(ENGLISH_DAYS[day], DAY_CONTEXTS[role])
-        if entry is not None and entry.translated:
-            return entry.msgstr
-    return get_day_names("wide", locale=locale)[day]
-
-
-def format_hours(hours: Hours, locale: Locale, translator: Translator | None = None) -> dict[str, str]:
-    single = hours.last_day == hours.first_day
-    return {
-        "first": day_name(hours.first_day, "one" if single else "first", locale, translator),
-        "last": day_name(hours.last_day, "last", locale, translator) if not single else "",
-        "opens": format_time_of_day(hours.opens, locale),
-        "closes": format_time_of_day(hours.closes, locale),
-    }
-
-
-def locale_data(locale: Locale, brand: Brand, handouts: list[Handout]) -> list[tuple[str, str]]:
-    """(what, text) of every piece of Babel's locale data a page prints: for the glyph check,
-    which must name the source of a character no font has."""
-    found = []
-    for hours in brand.hours:
-        formatted = format_hours(hours, locale)
-        found.append(("the day names of the opening hours", f"{formatted['first']} {formatted['last']}"))
-        found.append(("the time of day of the opening hours (its clock and AM/PM words)",
-                      f"{formatted['opens']} {formatted['closes']}"))
-    for handout in handouts:
-        if handout.review.reviewed_on:
-            found.append(("the long date of the review (month names)",
-                          format_long_date(handout.review.reviewed_on, locale)))
-    return found
-
-
-def format_long_date(value: date, locale: Locale) -> str:
-    return format_date(value, format="long", locale=locale)

@@ -58,11 +58,8 @@ def read_file(path: Path, limit: int, root: Path | None = None, *, what: str = "
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            kind = ("a folder" if stat.S_ISDIR(info.st_mode) else "a pipe (FIFO)" if stat.S_ISFIFO(info.st_mode)
-                    else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
-                    else "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file")
-            raise HandoutsError(f"is {kind}, not a regular {what}; replace it with an ordinary file.", path,
-                                exit_code=exit_code)
+            raise HandoutsError(f"is {_kind(info.st_mode)}, not a regular {what}; replace it with an ordinary file.",
+                                path, exit_code=exit_code)
         if info.st_size > limit:
             raise too_big(path, info.st_size, limit, what, exit_code)
         chunks = []
@@ -80,6 +77,13 @@ def read_file(path: Path, limit: int, root: Path | None = None, *, what: str = "
         raise HandoutsError(f"cannot be read ({err.strerror}).", path, exit_code=exit_code) from err
     finally:
         os.close(fd)
+
+
+def _kind(mode: int) -> str:
+    """What a file that is not a regular one is, in words."""
+    return ("a folder" if stat.S_ISDIR(mode) else "a pipe (FIFO)" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
 
 
 def too_big(path: Path, size: int, limit: int, what: str, exit_code: int = EXIT_INPUT) -> HandoutsError:

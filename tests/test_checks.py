@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from handouts import catalogs, checks
-from handouts.checks import ERROR, WARNING
+from handouts import catalogs, translation_rules
+from handouts.findings import ERROR, WARNING
 
 from .conftest import HEADER, ROOT
 
@@ -19,8 +19,8 @@ def po(*entries: tuple[str, str], extra: str = "") -> catalogs.Catalog:
     return catalogs.parse_po((body + extra).encode(), Path("fr.po"), "fr")
 
 
-def findings(english: str, french: str) -> list[checks.Finding]:
-    return checks.check_catalog(po((english, french)))
+def findings(english: str, french: str) -> list[translation_rules.Finding]:
+    return translation_rules.check_catalog(po((english, french)))
 
 
 def severities(english: str, french: str) -> list[str]:
@@ -93,14 +93,14 @@ def test_typography_is_a_warning(english: str, french: str) -> None:
 
 def test_untranslated_and_fuzzy_messages_are_not_checked() -> None:
     catalog = po(("Call 911.", ""), extra='\n#, fuzzy\nmsgid "Call 811."\nmsgstr "Appelez le 999."\n')
-    assert checks.check_catalog(catalog) == []
+    assert translation_rules.check_catalog(catalog) == []
 
 
 def test_obsolete_messages_are_a_warning_not_an_error() -> None:
     catalog = po(("Wash.", "Lavez."), extra='\n#~ msgid "Old text."\n#~ msgstr "Vieux texte."\n')
-    (found,) = checks.check_catalog(catalog)
+    (found,) = translation_rules.check_catalog(catalog)
     assert found.severity == WARNING and "obsolete" in found.message and found.line == 11
-    assert checks.check_catalog(po(("Wash.", "Lavez."))) == []
+    assert translation_rules.check_catalog(po(("Wash.", "Lavez."))) == []
 
 
 def test_a_catalog_behind_its_template_is_a_warning() -> None:
@@ -109,7 +109,7 @@ def test_a_catalog_behind_its_template_is_a_warning() -> None:
         b'msgid "New."\nmsgstr ""\n',
         Path("messages.pot"),
     )
-    (found,) = checks.check_catalog(po(("Wash.", "Lavez.")), template)
+    (found,) = translation_rules.check_catalog(po(("Wash.", "Lavez.")), template)
     assert found.severity == WARNING and "handouts i18n update" in found.message
 
 
@@ -117,14 +117,14 @@ def test_the_real_french_catalog_has_no_error() -> None:
     locales = ROOT / "locales"
     template = catalogs.read_po(catalogs.template_path(locales))
     catalog = catalogs.read_po(catalogs.catalog_path(locales, "fr"), "fr")
-    errors = [str(f) for f in checks.check_catalog(catalog, template) if f.is_error]
+    errors = [str(f) for f in translation_rules.check_catalog(catalog, template) if f.is_error]
     assert errors == []
 
 
 def test_ending_classes() -> None:
-    assert checks.ending("Stop.") == "."
-    assert checks.ending("Quoi ?") == "?"
-    assert checks.ending("Ceci\u00a0:") == ":"
-    assert checks.ending("(see below).)") == "."
-    assert checks.ending("Wait...") == checks.ending("Attendez…") == "…"
-    assert checks.ending("No ending") == ""
+    assert translation_rules.ending("Stop.") == "."
+    assert translation_rules.ending("Quoi ?") == "?"
+    assert translation_rules.ending("Ceci\u00a0:") == ":"
+    assert translation_rules.ending("(see below).)") == "."
+    assert translation_rules.ending("Wait...") == translation_rules.ending("Attendez…") == "…"
+    assert translation_rules.ending("No ending") == ""

@@ -1,6 +1,6 @@
 """Issue 12, "nothing wrong is ever printed, round two": one test per finding of the security review.
 
-Each class is refused where the input is read: what a translation may print (checks.py,
+Each class is refused where the input is read: what a translation may print (translation_rules.py,
 characters.py), what the project reads (safefile.py), what a render may cost (the logo's
 bytes, the SVG's size, time and memory limits), and every failure ends as path:line.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from handouts import build as pipeline
-from handouts import cache, catalogs, checks, config, publish, workers
+from handouts import cache, catalogs, config, logo, publish, translation_rules, workers
 from handouts.errors import EXIT_INPUT, EXIT_USAGE, HandoutsError
 from handouts.options import BuildOptions
 
@@ -128,8 +128,8 @@ def test_blank_translation_stops_the_build_with_its_line(project, cli, tmp_path)
     ("Wait 48 hours.", "Attendez 48 heures, ou 48 heures.", "'48'"),  # a number the English has once
 ])
 def test_translation_may_not_add_or_change_a_number(english, translation, expected):
-    problems = checks.check_numbers(english, translation, "fr")
-    assert problems and problems[-1][0] == checks.ERROR, problems
+    problems = translation_rules.check_numbers(english, translation, "fr")
+    assert problems and problems[-1][0] == translation_rules.ERROR, problems
     assert f"prints the number{'s' if ',' in expected else ''} {expected}" in problems[-1][1]
 
 
@@ -141,7 +141,7 @@ def test_translation_may_not_add_or_change_a_number(english, translation, expect
     ("50%% off", "50 %% de rabais"),
 ])
 def test_translation_with_the_same_numbers_passes(english, translation):
-    assert checks.check_numbers(english, translation, "fr") == []
+    assert translation_rules.check_numbers(english, translation, "fr") == []
 
 
 def test_added_emergency_digit_is_refused_by_check_with_the_catalog_line(project, cli):
@@ -405,9 +405,9 @@ def test_svg_logo_too_costly_or_broken_is_refused_before_rendering(project, body
 
 
 def test_svg_logo_with_a_doctype_is_refused():
-    assert "DOCTYPE" in config.check_svg(b'<!DOCTYPE svg [<!ENTITY a "b">]><svg xmlns="http://www.w3.org/2000/svg"/>')
-    assert "not an SVG image" in config.check_svg(b"<html/>")
-    assert config.check_svg((ROOT / "brands" / "clinique-demo" / "logo.svg").read_bytes()) is None
+    assert "DOCTYPE" in logo.check_svg(b'<!DOCTYPE svg [<!ENTITY a "b">]><svg xmlns="http://www.w3.org/2000/svg"/>')
+    assert "not an SVG image" in logo.check_svg(b"<html/>")
+    assert logo.check_svg((ROOT / "brands" / "clinique-demo" / "logo.svg").read_bytes()) is None
 
 
 SWALLOW = """

@@ -15,8 +15,9 @@ import pypdf
 import pytest
 
 from handouts import build as pipeline
-from handouts import catalogs, config, content, plan, site
+from handouts import catalogs, config, content, dist_paths, plan, site, thumbnails
 from handouts.options import BuildOptions
+from handouts.thumbnails import THUMBNAIL_WIDTH
 
 ROOT = Path(__file__).resolve().parent.parent
 # What a full build of the real project makes: every sheet of content/, in every language of
@@ -102,21 +103,21 @@ def test_the_catalogue_lists_every_sheet_in_every_edition_with_a_thumbnail_and_a
     for relpath in expected:
         assert (built / relpath).read_bytes().startswith(b"%PDF-")
     thumbnails = [unquote(src) for src in index.sources if src.endswith(".png")]
-    assert sorted(thumbnails) == sorted(site.thumbnail_path(relpath) for relpath in expected)
+    assert sorted(thumbnails) == sorted(dist_paths.thumbnail_path(relpath) for relpath in expected)
     for thumbnail in thumbnails:
         data = (built / thumbnail).read_bytes()
         assert data.startswith(b"\x89PNG")
         width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-        assert width == site.THUMBNAIL_WIDTH and abs(height / width - 11 / 8.5) < 0.01  # a letter page
+        assert width == THUMBNAIL_WIDTH and abs(height / width - 11 / 8.5) < 0.01  # a letter page
 
 
 def test_the_thumbnail_is_the_first_page_of_its_own_pdf(built):
     """Drawn from the PDF it stands for: the French and English thumbnails of a sheet differ,
     and drawing the PDF's first page again gives the same picture."""
-    fr = (built / site.thumbnail_path("fr/redness.pdf")).read_bytes()
-    en = (built / site.thumbnail_path("en/redness.pdf")).read_bytes()
+    fr = (built / dist_paths.thumbnail_path("fr/redness.pdf")).read_bytes()
+    en = (built / dist_paths.thumbnail_path("en/redness.pdf")).read_bytes()
     assert fr != en
-    assert site.draw_thumbnail((built / "fr/redness.pdf").read_bytes()) == fr
+    assert thumbnails.draw_thumbnail((built / "fr/redness.pdf").read_bytes()) == fr
 
 
 def test_each_card_shows_the_title_in_its_language_and_a_draft_unmistakably(built):
@@ -217,8 +218,8 @@ def test_thumbnails_are_drawn_again_only_for_the_pdfs_that_changed(project, tmp_
     assert out / "index.html" in first.site
     before = files_of(out)
     drawn: list[int] = []
-    real = site.draw_thumbnail
-    monkeypatch.setattr(site, "draw_thumbnail", lambda pdf: drawn.append(1) or real(pdf))
+    real = thumbnails.draw_thumbnail
+    monkeypatch.setattr(thumbnails, "draw_thumbnail", lambda pdf: drawn.append(1) or real(pdf))
 
     again = run_build(project, out, "fr", "en", sheets=two)
     assert again.written == [] and again.site == [] and drawn == []
@@ -233,7 +234,7 @@ def test_thumbnails_are_drawn_again_only_for_the_pdfs_that_changed(project, tmp_
     after = files_of(out)
     differ = sorted(k for k in after if after[k] != before.get(k))
     assert differ == sorted(["en/redness.pdf", "fr/redness.pdf", "en/redness.html", "fr/redness.html",
-                             site.thumbnail_path("en/redness.pdf"), site.thumbnail_path("fr/redness.pdf"),
+                             dist_paths.thumbnail_path("en/redness.pdf"), dist_paths.thumbnail_path("fr/redness.pdf"),
                              "index.html"])
     # The catalogue now says that the French sheet prints one text in English (not yet translated).
     html = (out / "index.html").read_text(encoding="utf-8")
@@ -246,11 +247,11 @@ def test_a_deleted_catalogue_or_thumbnail_comes_back_without_rendering_a_pdf(pro
     out = tmp_path / "out"
     run_build(project, out, "fr", sheets=("dryness", "redness"))
     (out / "index.html").unlink()
-    (out / site.thumbnail_path("fr/dryness.pdf")).unlink()
+    (out / dist_paths.thumbnail_path("fr/dryness.pdf")).unlink()
     result = run_build(project, out, "fr", sheets=("redness",))  # even when that sheet is not asked for
     assert result.written == []
     assert sorted(p.relative_to(out).as_posix() for p in result.site) == sorted(
-        ["index.html", site.thumbnail_path("fr/dryness.pdf")])
+        ["index.html", dist_paths.thumbnail_path("fr/dryness.pdf")])
 
 
 def test_a_later_build_of_another_language_keeps_the_first_in_the_catalogue(project, tmp_path):

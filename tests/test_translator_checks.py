@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from handouts import checks
+from handouts import translation_rules
 from handouts.catalogs import Entry, read_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,45 +24,45 @@ ROOT = Path(__file__).resolve().parent.parent
     ("Call the clinic at %(phone)s if:", "اتصل بالعيادة على الرقم %(phone)s إذا:", "ar"),
 ])
 def test_sentence_endings_of_every_script_are_understood(english, translation, lang):
-    assert checks.check_ending(english, translation, lang) == []
+    assert translation_rules.check_ending(english, translation, lang) == []
 
 
 def test_a_missing_ending_is_still_reported_in_chinese():
-    found = checks.check_ending("Fever or chills.", "发烧或发冷", "zh_Hans")
+    found = translation_rules.check_ending("Fever or chills.", "发烧或发冷", "zh_Hans")
     assert found and "period" in found[0][1]
 
 
 def test_a_message_left_in_english_is_reported_with_its_line():
     entry = Entry(msgid="Fever or chills.", msgstrs={0: "Fever or chills."}, line=42)
-    findings = checks.check_entry(entry, "es", Path("es.po"))
+    findings = translation_rules.check_entry(entry, "es", Path("es.po"))
     assert [(f.line, f.severity) for f in findings if "same as the English" in f.message] == [(42, "warning")]
 
 
 def test_what_legitimately_stays_the_same_is_allowed():
     for text in ("Info-Santé 811", "%(day)s, %(opens)s"):
-        assert checks.check_identical(text, text, "es") == []
+        assert translation_rules.check_identical(text, text, "es") == []
 
 
 def test_a_fuzzy_message_identical_to_the_english_is_not_reported():
     entry = Entry(msgid="Fever or chills.", msgstrs={0: "Fever or chills."}, flags={"fuzzy"}, line=3)
-    assert checks.check_entry(entry, "es") == []
+    assert translation_rules.check_entry(entry, "es") == []
 
 
 @pytest.mark.parametrize("address", ["sante.gouv.qc.ca/acne", "example.com", "www.example.com"])
 def test_a_web_address_is_refused_even_without_http(address):
     entry = Entry(msgid="Ask the clinic.", msgstrs={0: f"Pregunte en la clínica o vea {address}"}, line=7)
-    assert any(f.is_error and address in f.message for f in checks.check_entry(entry, "es", Path("es.po")))
+    assert any(f.is_error and address in f.message for f in translation_rules.check_entry(entry, "es", Path("es.po")))
 
 
 def test_abbreviations_and_decimals_are_not_web_addresses():
-    assert checks.check_bare_domain("Use SPF 30.", "Utilisez un FPS 30, p. ex. 1.5 ml.", "fr") == []
+    assert translation_rules.check_bare_domain("Use SPF 30.", "Utilisez un FPS 30, p. ex. 1.5 ml.", "fr") == []
 
 
 @pytest.mark.parametrize("lang", ["es", "ar", "zh_Hans", "ht"])
 def test_the_shipped_catalogs_pass_every_check(lang):
     catalog = read_po(ROOT / "locales" / lang / "LC_MESSAGES" / "messages.po", lang)
     assert all(entry.translated for entry in catalog.entries)
-    findings = checks.check_catalog(catalog)
+    findings = translation_rules.check_catalog(catalog)
     assert [str(f) for f in findings] == []
 
 

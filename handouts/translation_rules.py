@@ -4,7 +4,7 @@ Each check compares one translated (not fuzzy, not empty) message with its Engli
 and returns problems located at the line of the entry's ``msgid``. A problem is an
 error (the sheet would say something wrong or break) or a warning (typography).
 Catalog-level checks (syntax, charset, Language, Plural-Forms, duplicates) are done
-by :func:`handouts.catalogs.read_po` before these run.
+by :func:`handouts.po.read_po` before these run.
 """
 
 from __future__ import annotations
@@ -12,28 +12,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from handouts import characters, lengths
-from handouts.catalogs import Catalog, Entry
-from handouts.errors import Problem
-
-ERROR = "error"
-WARNING = "warning"
-
-
-@dataclass(frozen=True)
-class Finding(Problem):
-    """A Problem with a severity: ``error`` makes ``handouts check`` fail, ``warning`` does not."""
-
-    severity: str = ERROR
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == ERROR
-
+from handouts.findings import ERROR, WARNING, Finding
+from handouts.po import Catalog
+from handouts.po_syntax import Entry
+from handouts.printable import glyph_problem
 
 # %(name)s, %s and the other printf conversions ("%%" is a percent sign), and {name}.
 # No space among the flags: "50 % de" is French for 50 percent, not a conversion.
@@ -208,7 +193,7 @@ def check_identical(english: str, translation: str, lang: str) -> list[tuple[str
             or not _LETTERS.search(_without_placeholders(english))):
         return []
     return [(WARNING, "the translation is the same as the English; translate it (if it really stays the same, "
-                      "add it to IDENTICAL_ALLOWED in handouts/checks.py).")]
+                      "add it to IDENTICAL_ALLOWED in handouts/translation_rules.py).")]
 
 
 # A web address written without http:// or www.: sante.gouv.qc.ca/acne
@@ -232,7 +217,8 @@ MESSAGE_CHECKS: tuple[Callable[[str, str, str], list[tuple[str, str]]], ...] = (
 )
 
 
-def check_entry(entry: Entry, lang: str, path=None, glyphs: Collection[int] | None = None) -> list[Finding]:
+def check_entry(entry: Entry, lang: str, path: Path | None = None,
+                glyphs: Collection[int] | None = None) -> list[Finding]:
     """Every problem of one entry; an untranslated or fuzzy entry has none (English is printed).
 
     A translation that prints nothing (spaces, invisible characters) is an error, not an
@@ -267,17 +253,6 @@ def check_entry(entry: Entry, lang: str, path=None, glyphs: Collection[int] | No
     return findings
 
 
-def glyph_problem(text: str, glyphs: Collection[int], allowed: str = "") -> str | None:
-    """The message for a text with characters the project's fonts cannot draw, or None."""
-    missing = sorted({c for c in text if ord(c) not in glyphs and not c.isspace() and c not in allowed})
-    if not missing:
-        return None
-    shown = ", ".join((f"'{c}' " if c.isprintable() else "") + characters.describe(c) for c in missing[:8])
-    return (f"has {shown}, which no font declared in templates/css/fonts.css can draw; replace "
-            f"{'it' if len(missing) == 1 else 'them'} (digits: 0-9) or add a font that has "
-            f"{'it' if len(missing) == 1 else 'them'}.")
-
-
 def check_catalog(catalog: Catalog, template: Catalog | None = None,
                   glyphs: Collection[int] | None = None) -> list[Finding]:
     """Every message check on a catalog, plus warnings for obsolete and not-yet-merged messages."""
@@ -310,44 +285,3 @@ def check_catalog(catalog: Catalog, template: Catalog | None = None,
 
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def project_glyphs(templates_dir: Path, fonts_dir: Path) -> frozenset[int] | None:
-    """What the fonts the stylesheet declares can draw; None when they cannot be read (the build says why)."""
-    from handouts import fonts
-    from handouts.errors import HandoutsError
-
-    try:
-        declared = fonts.declared_fonts(templates_dir)
-        if any(not p.is_file() for p in declared):
-            return None  # the build reports the missing font with its fonts.css line (exit 3)
-        signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in declared if p.is_file())
-        return _glyphs(templates_dir, fonts_dir, signature)
-    except (HandoutsError, OSError):
-        return None
-
-
-@lru_cache(maxsize=4)
-def _glyphs(templates_dir: Path, fonts_dir: Path, signature: tuple) -> frozenset[int]:
-    from handouts import fonts
-
-    return fonts.code_points(templates_dir, fonts_dir)
-
-
-def check_printed_glyphs(handouts: list, brand, glyphs: Collection[int] | None) -> list[Problem]:
-    """Every English text of the sheets and every printed field of the brand that the fonts cannot draw,
-    at its file and line (a translation is checked by :func:`check_entry`)."""
-    if glyphs is None:
-        return []
-    problems = []
-    for handout in handouts or ():
-        for text in handout.texts():
-            problem = glyph_problem(text.text, glyphs)
-            if problem:
-                problems.append(Problem(f"this text {problem}", handout.path, text.line))
-    if brand is not None:
-        for key, value, line in brand.printed:
-            problem = glyph_problem(value, glyphs)
-            if problem:
-                problems.append(Problem(f"{key} {problem}", brand.folder / "brand.yaml", line))
-    return problems

@@ -1,0 +1,68 @@
+"""The thumbnail of each PDF's first page on the catalogue page, drawn by PDFium, again only when its PDF changed."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from handouts.dist_paths import thumbnail_path
+from handouts.errors import EXIT_ENVIRONMENT, HandoutsError
+from handouts.pdf import MAX_PDF_BYTES
+from handouts.safefile import read_file
+
+THUMBNAIL_WIDTH = 300  # pixels: sharp at 150 CSS pixels on a tablet's screen
+THUMBNAIL_VERSION = "1"  # change to draw every thumbnail again
+MAX_ASSET_BYTES = 5_000_000  # a stylesheet, script or thumbnail of the web pages (each is a few kB)
+
+
+def changed_thumbnails(out_dir: Path, cache: dict[str, dict[str, Any]], new_pdfs: dict[Path, bytes],
+                       exists: Callable[[str], bool]) -> dict[Path, bytes]:
+    """A thumbnail for every PDF listed, this build's or an earlier one's, drawn only when missing
+    or when its PDF changed; each PDF's cache entry records what its thumbnail was drawn from."""
+    files: dict[Path, bytes] = {}
+    for relpath, entry in cache.items():
+        if "catalogue" not in entry or not exists(relpath):
+            continue
+        drawn_from = f"{entry['sha256']}:{THUMBNAIL_VERSION}"
+        thumbnail = out_dir / thumbnail_path(relpath)
+        record = entry.get("thumbnail") or {}
+        if record.get("of") != drawn_from or not _has_sha256(thumbnail, record.get("sha256")):
+            pdf = new_pdfs.get(out_dir / relpath) or read_file(out_dir / relpath, MAX_PDF_BYTES)
+            image = draw_thumbnail(pdf)
+            files[thumbnail] = image
+            entry["thumbnail"] = {"of": drawn_from, "sha256": hashlib.sha256(image).hexdigest()}
+    return files
+
+
+def _has_sha256(path: Path, expected: str | None) -> bool:
+    try:
+        return expected is not None and hashlib.sha256(read_file(path, MAX_ASSET_BYTES)).hexdigest() == expected
+    except HandoutsError:
+        return False
+
+
+def draw_thumbnail(pdf: bytes) -> bytes:
+    """A small PNG of the PDF's first page, drawn by PDFium (no other program needed)."""
+    try:
+        import pypdfium2
+    except ImportError as err:
+        raise HandoutsError(
+            f"the thumbnails of the catalogue page need pypdfium2 ({err}); reinstall handouts with: "
+            "pip install .", exit_code=EXIT_ENVIRONMENT) from err
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        page = document[0]
+        width = page.get_width()
+        bitmap = page.render(scale=THUMBNAIL_WIDTH / width, draw_annots=False)
+        image = bitmap.to_pil().convert("RGB")
+        page.close()
+    finally:
+        document.close()
+    # A page of text in 64 shades: a third of the size, the same to the eye at this size.
+    image = image.quantize(colors=64)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
