@@ -66,7 +66,7 @@ def make_synthetic(source: Path, dest: Path, files: int) -> dict[str, int]:
         item = source / name
         (shutil.copytree(item, dest / name) if item.is_dir() else shutil.copy2(item, dest / name))
     (dest / "content").mkdir()
-    real = content.load_handouts(source / "content")
+    real = content.load_sheets(source / "content")
     catalog = catalogs.load_catalog(source / "locales", "fr")
     if catalog is None:
         raise BenchError("the project has no French catalog")

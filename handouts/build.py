@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handouts import catalogs, site
+from handouts import catalogs, dist_paths, site
 from handouts.cache import Cache, cache_file, is_current, read_cache, updated_cache
 from handouts.errors import HandoutsError, Problem
 from handouts.options import BuildOptions
@@ -117,7 +117,7 @@ def publish_outputs(plan: Plan, out_dir: Path, cache: Cache, good: list[tuple[Ta
         publish(files + web_files + [record])
     result.written = [path for path, _ in files]
     result.site = [path for path, _ in web_files]
-    result.catalogue = out_dir / site.INDEX
+    result.catalogue = out_dir / dist_paths.INDEX
 
 
 def build_failed(plan: Plan, todo: list[Task], judged: Judged, result: BuildResult) -> BuildFailed:

@@ -14,30 +14,8 @@ from babel import Locale, UnknownLocaleError
 
 from handouts.characters import is_blank
 from handouts.errors import EXIT_USAGE, HandoutsError, Problem
-from handouts.po import Catalog, parse_plural_forms, parse_po, read_po
+from handouts.po import Catalog, read_po
 from handouts.po_syntax import Entry
-
-# Re-exported: the catalog types and readers, as the rest of the project has always named them.
-__all__ = [
-    "DOMAIN",
-    "SOURCE_LANGUAGE",
-    "Catalog",
-    "Entry",
-    "Translator",
-    "catalog_path",
-    "check_languages",
-    "completeness",
-    "html_language",
-    "language_name",
-    "language_tag",
-    "languages",
-    "load_catalog",
-    "locale_for",
-    "parse_plural_forms",
-    "parse_po",
-    "read_po",
-    "template_path",
-]
 
 SOURCE_LANGUAGE = "en"
 DOMAIN = "messages"

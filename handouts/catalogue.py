@@ -18,39 +18,39 @@ from typing import TYPE_CHECKING, Any
 from babel.dates import format_date
 from markupsafe import Markup
 
-from handouts import catalogs, content, po, render, typography
+from handouts import catalogs, content, content_fields, po, render, typography
 from handouts.dist_paths import ASSETS, href, sheet_page, thumbnail_path
 
 if TYPE_CHECKING:
-    from handouts.build import Plan, Task
+    from handouts.plan import Plan, Task
 
 CATALOGUE_TEMPLATE = "catalogue.html"
 UI_LANGS = ("fr", "en")  # the catalogue's own languages; French first (the default)
 
 
-def catalogue_entry(plan: Plan, handout: content.Handout, task: Task) -> dict[str, Any]:
+def catalogue_entry(plan: Plan, sheet: content.Sheet, task: Task) -> dict[str, Any]:
     """What the catalogue shows of one PDF; kept in the cache, so a later build of other
     languages still lists this one as it is on disk."""
     titles, summaries, translation = {}, {}, {}
     for lang in task.edition.langs:
         translator = plan.translators[lang]
-        titles[lang] = typography.apply(translator.gettext(handout.title.text), lang)
-        summaries[lang] = typography.apply(translator.gettext(handout.summary.text), lang)
+        titles[lang] = typography.apply(translator.gettext(sheet.title.text), lang)
+        summaries[lang] = typography.apply(translator.gettext(sheet.summary.text), lang)
         if translator.catalog is not None:
-            translation[lang] = translation_gaps(handout, translator.catalog)
-    review = handout.review
+            translation[lang] = translation_gaps(sheet, translator.catalog)
+    review = sheet.review
     keywords = [text for field in ("keywords", "symptoms")
-                for text in _texts(getattr(handout, field, None))]  # optional fields some sheets may have
-    search = [handout.name, handout.title.text, handout.summary.text, *keywords,
+                for text in _texts(getattr(sheet, field, None))]  # optional fields some sheets may have
+    search = [sheet.name, sheet.title.text, sheet.summary.text, *keywords,
               *titles.values(), *summaries.values()]
     for lang in task.edition.langs:
         search += [plan.translators[lang].gettext(k) for k in keywords]
     return {
-        "sheet": handout.name,
+        "sheet": sheet.name,
         "edition": task.edition.folder,
         "langs": list(task.edition.langs),
         "large_print": task.edition.large_print,
-        "source_title": handout.title.text,
+        "source_title": sheet.title.text,
         "titles": titles,
         "summaries": summaries,
         "draft": review.is_draft,
@@ -66,18 +66,18 @@ def _texts(value: Any) -> list[str]:
         return []
     if isinstance(value, str):
         return [value]
-    if isinstance(value, content.Text):
+    if isinstance(value, content_fields.Text):
         return [value.text]
     try:
-        return [t.text if isinstance(t, content.Text) else str(t) for t in value]
+        return [t.text if isinstance(t, content_fields.Text) else str(t) for t in value]
     except TypeError:
         return []
 
 
-def translation_gaps(handout: content.Handout, catalog: po.Catalog) -> dict[str, int]:
+def translation_gaps(sheet: content.Sheet, catalog: po.Catalog) -> dict[str, int]:
     """How many of the sheet's texts print in English in a language: untranslated or fuzzy."""
     untranslated = fuzzy = total = 0
-    for text in handout.texts():
+    for text in sheet.texts():
         total += 1
         entry = catalog.get(text.text)
         if entry is not None and entry.fuzzy:

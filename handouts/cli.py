@@ -160,22 +160,22 @@ def print_result(result: BuildResult) -> None:
 @PROJECT_OPTION
 def list_command(root: Path) -> None:
     """Show the sheets and the languages, with how complete each translation is."""
-    from handouts import catalogs, config, content
+    from handouts import catalogs, config, content, po
     from handouts import review as reviews
 
     project = config.load_project(root)
-    handouts = reviews.apply_reviews(content.load_handouts(project.content_dir), project.locales_dir)
+    sheets = reviews.apply_reviews(content.load_sheets(project.content_dir), project.locales_dir)
     click.echo("Sheets:")
-    width = max((len(h.name) for h in handouts), default=0)
-    for handout in handouts:
-        review = handout.review
+    width = max((len(h.name) for h in sheets), default=0)
+    for sheet in sheets:
+        review = sheet.review
         status = (f"reviewed by {review.reviewed_by} on {review.reviewed_on}" if not review.is_draft
                   else f"DRAFT (text changed since the review of {review.reviewed_on})" if review.stale
                   else "DRAFT (not reviewed)")
-        click.echo(f"  {handout.name:<{width}}  {handout.title.text}  [{status}]")
+        click.echo(f"  {sheet.name:<{width}}  {sheet.title.text}  [{status}]")
     click.echo("Languages:")
     template_file = catalogs.template_path(project.locales_dir)
-    template = catalogs.read_po(template_file) if template_file.is_file() else None
+    template = po.read_po(template_file) if template_file.is_file() else None
     for lang in catalogs.languages(project.locales_dir):
         if lang == catalogs.SOURCE_LANGUAGE:
             click.echo(f"  {lang}  source language")
@@ -213,11 +213,11 @@ def open_command(root: Path, out_dir: Path | None) -> None:
     """Open the catalogue of every sheet (dist/index.html) in the web browser."""
     import webbrowser
 
-    from handouts import config, site
+    from handouts import config, dist_paths
     from handouts.errors import EXIT_ENVIRONMENT, EXIT_USAGE, HandoutsError
 
     folder = out_dir if out_dir is not None else config.load_project(root).root / "dist"
-    index = folder.resolve() / site.INDEX
+    index = folder.resolve() / dist_paths.INDEX
     if not index.is_file():
         raise HandoutsError("there is no catalogue of sheets here yet; make it with: handouts build"
                             + (f" --out {out_dir}" if out_dir is not None else ""), shown(index),
@@ -243,7 +243,7 @@ def review_command(root: Path, out_file: Path | None) -> None:
         click.echo("Every sheet is reviewed and its text unchanged: nothing to review.")
         return
     for item in result.items:
-        click.echo(f"  {item.handout.name}: {item.note} text_hash: \"{item.fingerprint}\"")
+        click.echo(f"  {item.sheet.name}: {item.note} text_hash: \"{item.fingerprint}\"")
     click.echo(f"wrote {shown(result.path)} ({len(result.items)} sheet{'s' if len(result.items) != 1 else ''} "
                "awaiting review)")
 

@@ -18,10 +18,10 @@ from handouts.cliutil import PROJECT_OPTION, format_problem, report
 from handouts.errors import EXIT_INPUT, HandoutsError, Problem
 
 if TYPE_CHECKING:
-    from handouts.catalogs import Catalog
     from handouts.config import Project
-    from handouts.content import Handout
+    from handouts.content import Sheet
     from handouts.findings import Finding
+    from handouts.po import Catalog
 
 T = TypeVar("T")
 
@@ -82,53 +82,53 @@ class _Found:
 
 def run_checks(root: Path) -> tuple[list[Problem], list[Problem], str]:
     """(errors, warnings, what was checked) for the whole project, without rendering anything."""
-    from handouts import catalogs, config, fonts, printable
-    from handouts import i18n as workflow
+    from handouts import catalogs, config, fonts, i18n_status, po, printable
 
     project = config.load_project(root)
     found = _Found()
     glyphs = printable.project_glyphs(project.templates_dir, project.fonts_dir)
-    handouts, templates_ok = _check_sources(project, glyphs, found)
+    sheets, templates_ok = _check_sources(project, glyphs, found)
     found.errors.extend(fonts.missing_fonts(project))
 
     pot = catalogs.template_path(project.locales_dir)
-    template = found.collect(partial(catalogs.read_po, pot, root=project.root)) if pot.is_file() else None
+    template = found.collect(partial(po.read_po, pot, root=project.root)) if pot.is_file() else None
     if not pot.is_file():
         found.warnings.append(Problem("there is no message template; run 'handouts i18n extract'.", pot))
     langs = [lang for lang in catalogs.languages(project.locales_dir) if lang != catalogs.SOURCE_LANGUAGE]
     for lang in langs:
         _check_language(project, lang, template, glyphs, found)
-    if handouts is not None and templates_ok and langs:
+    if sheets is not None and templates_ok and langs:
         found.errors.extend(_glyph_problems(project, langs))
-    if template is not None and handouts is not None and templates_ok:
+    if template is not None and sheets is not None and templates_ok:
         _check_template_current(project, template, pot, found)
     counts = []
     try:
-        states = workflow.status(project.locales_dir) if template is not None else []
+        states = i18n_status.status(project.locales_dir) if template is not None else []
     except HandoutsError:  # a broken catalog: reported above
         states = []
     for state in states:
         counts.append(f"{state.lang}: {state.fuzzy} fuzzy, {state.untranslated} untranslated")
-    if handouts is not None:
-        _check_quality(project, handouts, langs, found)
-    counted = (f"{len(handouts) if handouts is not None else '?'} sheets, "
+    if sheets is not None:
+        _check_quality(project, sheets, langs, found)
+    counted = (f"{len(sheets) if sheets is not None else '?'} sheets, "
                f"{len(langs)} catalog{'s' if len(langs) != 1 else ''}"
                + (f" ({'; '.join(counts)})" if counts else "") + ", templates")
     return found.errors, found.warnings, counted
 
 
 def _check_sources(project: Project, glyphs: frozenset[int] | None,
-                   found: _Found) -> tuple[list[Handout] | None, bool]:
+                   found: _Found) -> tuple[list[Sheet] | None, bool]:
     """Every brand profile, the sheets, their characters and the templates: (the sheets, templates usable)."""
-    from handouts import config, content, printable
+    from handouts import content, printable
+    from handouts.brand import load_brand
 
-    brand = found.collect(partial(config.load_brand, project))
+    brand = found.collect(partial(load_brand, project))
     for other in sorted(project.brands_dir.glob("*/brand.yaml")):  # every profile, not only the default
         if other.parent.name != project.brand:
-            found.collect(partial(config.load_brand, project, other.parent.name))
-    handouts = found.collect(partial(content.load_handouts, project.content_dir))
-    found.errors.extend(printable.check_printed_glyphs(handouts or [], brand, glyphs))
-    return handouts, _check_templates(project.templates_dir, found.errors)
+            found.collect(partial(load_brand, project, other.parent.name))
+    sheets = found.collect(partial(content.load_sheets, project.content_dir))
+    found.errors.extend(printable.check_printed_glyphs(sheets or [], brand, glyphs))
+    return sheets, _check_templates(project.templates_dir, found.errors)
 
 
 def _check_language(project: Project, lang: str, template: Catalog | None, glyphs: frozenset[int] | None,
@@ -150,9 +150,9 @@ def _check_language(project: Project, lang: str, template: Catalog | None, glyph
 
 def _check_template_current(project: Project, template: Catalog, pot: Path, found: _Found) -> None:
     """Whether messages.pot still holds exactly the messages of content/ and templates/."""
-    from handouts import i18n as workflow
+    from handouts import i18n_extract
 
-    current = found.collect(partial(workflow.extract_catalog, project.root))
+    current = found.collect(partial(i18n_extract.extract_catalog, project.root))
     if current is None:
         return
     new = {(m.context, m.id) for m in current if m.id}
@@ -164,14 +164,14 @@ def _check_template_current(project: Project, template: Catalog, pot: Path, foun
             "then 'handouts i18n update'.", pot))
 
 
-def _check_quality(project: Project, handouts: list[Handout], langs: list[str], found: _Found) -> None:
+def _check_quality(project: Project, sheets: list[Sheet], langs: list[str], found: _Found) -> None:
     """Content quality: reading level, parts, thresholds, levels, glossary; reviews whose text changed."""
     from handouts import catalogs, quality, review
 
     loaded = {lang: found.collect(partial(catalogs.load_catalog, project.locales_dir, lang)) for lang in langs}
-    checked = found.collect(partial(quality.check_content, handouts, loaded, project.locales_dir))
+    checked = found.collect(partial(quality.check_content, sheets, loaded, project.locales_dir))
     found.add(checked[0] if checked else [])
-    found.warnings.extend(review.stale_warnings(handouts, project.locales_dir))
+    found.warnings.extend(review.stale_warnings(sheets, project.locales_dir))
 
 
 def _glyph_problems(project: Project, langs: list[str]) -> list[Problem]:
@@ -230,7 +230,7 @@ def reading_levels(root: Path) -> dict[str, list[str]]:
 
     project = config.load_project(root)
     try:
-        handouts = content.load_handouts(project.content_dir)
+        sheets = content.load_sheets(project.content_dir)
     except HandoutsError:
         return {}  # the content's own errors are reported by run_checks
     found: dict[str, list[str]] = {}
@@ -242,9 +242,9 @@ def reading_levels(root: Path) -> dict[str, list[str]]:
         except HandoutsError:
             continue
     try:
-        sheets = quality.check_content(handouts, loaded, project.locales_dir)[1]
+        reports = quality.check_content(sheets, loaded, project.locales_dir)[1]
     except HandoutsError:
         return {}  # a broken glossary: reported by run_checks
-    for sheet in sheets:
-        found.setdefault(sheet.name, []).append(f"{sheet.lang} {sheet.measure}")
+    for level in reports:
+        found.setdefault(level.name, []).append(f"{level.lang} {level.measure}")
     return found

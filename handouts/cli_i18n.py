@@ -32,10 +32,10 @@ def _project(root: Path) -> Project:
 @PROJECT_OPTION
 def extract(root: Path) -> None:
     """Regenerate locales/messages.pot from content/ and templates/ (pybabel extract)."""
-    from handouts import i18n as workflow
+    from handouts.i18n_extract import extract as extract_template
 
     project = _project(root)
-    path, written = workflow.extract(project.root, project.locales_dir)
+    path, written = extract_template(project.root, project.locales_dir)
     if written:
         click.echo(f"wrote {shown(path)}")
     else:
@@ -80,13 +80,12 @@ def init(root: Path, lang: str) -> None:
               help="Only the messages of this sheet (repeat for more); the templates' messages are shown too.")
 def status(root: Path, strict: bool, langs: tuple[str, ...], sheets: tuple[str, ...]) -> None:
     """Per language: translated, fuzzy, untranslated and obsolete messages, then what is left to do."""
-    from handouts import catalogs
-    from handouts import i18n as workflow
+    from handouts import catalogs, i18n_status
 
     project = _project(root)
     if langs:
         catalogs.check_languages(project.locales_dir, langs)
-    states = [s for s in workflow.status(project.locales_dir) if not langs or s.lang in langs]
+    states = [s for s in i18n_status.status(project.locales_dir) if not langs or s.lang in langs]
     if sheets:
         def on_sheet(where: str) -> bool:
             return not where.startswith("Sheet '") or any(where.startswith(f"Sheet '{name}'") for name in sheets)

@@ -7,14 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from handouts.brand import BRAND_NAME, BRAND_NAME_HINT, Brand, Hours, load_brand, scalar_values
+from handouts.brand import BRAND_NAME, BRAND_NAME_HINT, scalar_values
 from handouts.errors import EXIT_USAGE, HandoutsError, Problem, raise_if_any
 from handouts.safefile import inside
 from handouts.yamlfile import Mapping, check_keys, read_yaml
-
-# Re-exported: the brand is part of a project's settings, and has always been read through this module.
-__all__ = ["CONFIG_NAME", "INPUTS", "PAPER_SIZES", "Brand", "Hours", "Project", "load_brand", "load_project",
-           "source_date_epoch"]
 
 CONFIG_NAME = "handouts.yaml"
 PAPER_SIZES = {"letter": "letter", "a4": "A4"}  # handouts.yaml's paper -> the CSS @page size

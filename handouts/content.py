@@ -45,7 +45,7 @@ SHEET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 @dataclass(frozen=True)
-class Handout:
+class Sheet:
     name: str
     path: Path
     title: Text
@@ -65,7 +65,7 @@ class Handout:
                     yield step.what
             yield from items
 
-    def map_texts(self, change: Callable[[Text], Text]) -> Handout:
+    def map_texts(self, change: Callable[[Text], Text]) -> Sheet:
         """A copy with every text passed through ``change`` (used to translate)."""
         return replace(
             self,
@@ -117,32 +117,32 @@ def parse_shared(data: bytes, path: Path) -> SharedRules:
     return SharedRules(path, rules)
 
 
-def load_handouts(content_dir: Path, names: tuple[str, ...] = ()) -> list[Handout]:
+def load_sheets(content_dir: Path, names: tuple[str, ...] = ()) -> list[Sheet]:
     """Load every sheet (or only ``names``), reporting the problems of all files at once."""
     paths = sheet_paths(content_dir)
     if names:
         paths = [p for p in paths if p.stem in names]
     problems: list[Problem] = []
-    handouts = []
+    sheets = []
     try:
         shared = load_shared(content_dir)
     except HandoutsError as err:
         raise_if_any(err.problems)
     for path in paths:
         try:
-            handouts.append(load_handout(path, shared, content_dir.parent))
+            sheets.append(load_sheet(path, shared, content_dir.parent))
         except HandoutsError as err:
             problems.extend(err.problems)
     raise_if_any(problems)
-    return handouts
+    return sheets
 
 
-def load_handout(path: Path, shared: SharedRules | None = None, root: Path | None = None) -> Handout:
+def load_sheet(path: Path, shared: SharedRules | None = None, root: Path | None = None) -> Sheet:
     """Read one content file; ``root``: the project folder it must be in, links resolved."""
-    return parse_handout(read_file(path, MAX_YAML_BYTES, root, what="content file"), path, shared)
+    return parse_sheet(read_file(path, MAX_YAML_BYTES, root, what="content file"), path, shared)
 
 
-def parse_handout(data: bytes, path: Path, shared: SharedRules | None = None) -> Handout:
+def parse_sheet(data: bytes, path: Path, shared: SharedRules | None = None) -> Sheet:
     """Validate one content file against the schema; every problem in it is reported at once.
 
     An item written ``- shared: "key"`` is the shared rule of that name (``shared``, or
@@ -177,7 +177,7 @@ def parse_handout(data: bytes, path: Path, shared: SharedRules | None = None) ->
     timeline = timeline_field(root, path, problems)
     raise_if_any(problems)
     assert title and summary and review  # guaranteed when there are no problems
-    return Handout(name, path, title, summary, review, sections, timeline)
+    return Sheet(name, path, title, summary, review, sections, timeline)
 
 
 def _resolver(path: Path, shared: SharedRules | None, problems: list[Problem]) -> Callable[[Mapping], Text | None]:

@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from handouts.content import SHARED_FILE, parse_handout, parse_shared
+from handouts.content import SHARED_FILE, parse_shared, parse_sheet
 
 
 def extract_content(
@@ -26,7 +26,7 @@ def extract_content(
         for key, text in parse_shared(fileobj.read(), path).rules.items():
             yield text.line, None, text.text, [f"Shared rule '{key}': printed the same on every sheet that uses it."]
         return
-    handout = parse_handout(fileobj.read(), path)
-    for text in handout.texts():
+    sheet = parse_sheet(fileobj.read(), path)
+    for text in sheet.texts():
         if not text.shared:  # extracted once, from the shared file
-            yield text.line, None, text.text, [f"Sheet '{handout.name}': {text.part}."]
+            yield text.line, None, text.text, [f"Sheet '{sheet.name}': {text.part}."]

@@ -28,20 +28,11 @@ from handouts import catalogs, langreview, po
 from handouts.catalogs import SOURCE_LANGUAGE
 from handouts.errors import EXIT_USAGE, HandoutsError, Problem, raise_if_any
 from handouts.i18n_extract import (
-    DEFAULT_MAPPING,
-    extract,
-    extract_catalog,
     normalized_text,
-    parse_mapping,
     po_bytes,
     source_date,
 )
-from handouts.i18n_status import LanguageStatus, Pending, language_status, status, where
 from handouts.safefile import read_file, write_atomically
-
-# Re-exported: the four commands of 'handouts i18n' (extract, update, init, status) are reached through here.
-__all__ = ["DEFAULT_MAPPING", "LanguageStatus", "Pending", "UpdateResult", "extract", "extract_catalog", "init",
-           "language_status", "parse_mapping", "status", "update", "where"]
 
 # ll, ll_CC, ll_Script, ll_Script_CC: as msginit and Weblate name catalogs (pt_BR, zh_Hans)
 _LANG = re.compile(r"^[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?$")

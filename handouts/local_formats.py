@@ -9,7 +9,7 @@ from babel.dates import format_date, format_time, get_day_names
 
 from handouts.brand import DAYS, Brand, Hours
 from handouts.catalogs import Translator
-from handouts.content import Handout
+from handouts.content import Sheet
 
 
 def format_phone(digits: str, lang: str) -> str:
@@ -57,7 +57,7 @@ def format_hours(hours: Hours, locale: Locale, translator: Translator | None = N
     }
 
 
-def locale_data(locale: Locale, brand: Brand, handouts: list[Handout]) -> list[tuple[str, str]]:
+def locale_data(locale: Locale, brand: Brand, sheets: list[Sheet]) -> list[tuple[str, str]]:
     """(what, text) of every piece of Babel's locale data a page prints: for the glyph check,
     which must name the source of a character no font has."""
     found = []
@@ -66,10 +66,10 @@ def locale_data(locale: Locale, brand: Brand, handouts: list[Handout]) -> list[t
         found.append(("the day names of the opening hours", f"{formatted['first']} {formatted['last']}"))
         found.append(("the time of day of the opening hours (its clock and AM/PM words)",
                       f"{formatted['opens']} {formatted['closes']}"))
-    for handout in handouts:
-        if handout.review.reviewed_on:
+    for sheet in sheets:
+        if sheet.review.reviewed_on:
             found.append(("the long date of the review (month names)",
-                          format_long_date(handout.review.reviewed_on, locale)))
+                          format_long_date(sheet.review.reviewed_on, locale)))
     return found
 
 

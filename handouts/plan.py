@@ -22,11 +22,13 @@ from handouts import (
     fonts,
     langreview,
     lengths,
+    local_formats,
     printable,
     render,
     review,
     translation_rules,
 )
+from handouts.brand import Brand, load_brand
 from handouts.errors import EXIT_ENVIRONMENT, EXIT_USAGE, HandoutsError, Problem, raise_if_any
 from handouts.options import BuildOptions
 from handouts.pdf import Part
@@ -80,8 +82,8 @@ class Plan:
     warnings: list[Problem]
     allowed: tuple[Path, ...]  # the folders a sheet may load files from
     inputs: str = ""  # fingerprint of those folders' files and of this tool
-    brand: config.Brand | None = None
-    handouts: list[content.Handout] = field(default_factory=list)
+    brand: Brand | None = None
+    sheets: list[content.Sheet] = field(default_factory=list)
     translators: dict[str, catalogs.Translator] = field(default_factory=dict)
     failed: dict[str, list[Problem]] = field(default_factory=dict)  # languages that cannot be printed
     dropped: int = 0  # the PDFs of those languages, not made
@@ -113,14 +115,14 @@ def prepare(options: BuildOptions) -> Plan:
     editions = [Edition(pair, size) for size in sizes for pair in parse_languages(options.langs, project)]
     used_langs = list(dict.fromkeys(lang for edition in editions for lang in edition.langs))
     names = check_sheet_names(project.content_dir, options.sheets)
-    brand, handouts, languages = load(project, options, names, used_langs)
+    brand, sheets, languages = load(project, options, names, used_langs)
     # A clinician's review covers the exact text: changed since, the sheet is a draft again.
-    handouts = review.apply_reviews(handouts, project.locales_dir)
-    warnings = review.stale_warnings(handouts, project.locales_dir)
-    review_problems, review_warnings = review.check_reviews(handouts, options.release, options.today or date.today())
+    sheets = review.apply_reviews(sheets, project.locales_dir)
+    warnings = review.stale_warnings(sheets, project.locales_dir)
+    review_problems, review_warnings = review.check_reviews(sheets, options.release, options.today or date.today())
     raise_if_any(review_problems)
     warnings += review_warnings
-    pages, titles = render_pages(project, brand, handouts, languages, sizes, options.paper)
+    pages, titles = render_pages(project, brand, sheets, languages, sizes, options.paper)
     failed = languages.failed
     if failed and all(lang in failed for lang in used_langs):
         raise_if_any([p for problems in failed.values() for p in problems])
@@ -131,11 +133,11 @@ def prepare(options: BuildOptions) -> Plan:
             [replace(w, message=f"incomplete catalog (--strict): {w.message}") for w in warnings]
         )
     allowed = (project.templates_dir, project.fonts_dir, brand.folder)
-    tasks, dropped = make_tasks(editions, handouts, pages, titles, brand, failed)
+    tasks, dropped = make_tasks(editions, sheets, pages, titles, brand, failed)
     inputs = cache.fingerprint_inputs(allowed)
     for task in tasks:
         task.key = cache.task_key(inputs, task)
-    return Plan(project, tasks, warnings, allowed, inputs, brand, handouts, languages.translators, failed, dropped)
+    return Plan(project, tasks, warnings, allowed, inputs, brand, sheets, languages.translators, failed, dropped)
 
 
 def parse_languages(values: tuple[str, ...], project: config.Project) -> list[tuple[str, ...]]:
@@ -171,29 +173,29 @@ def check_sheet_names(content_dir: Path, names: tuple[str, ...]) -> tuple[str, .
 
 
 def load(project: config.Project, options: BuildOptions, names: tuple[str, ...],
-         used_langs: list[str]) -> tuple[config.Brand, list[content.Handout], Languages]:
+         used_langs: list[str]) -> tuple[Brand, list[content.Sheet], Languages]:
     """The brand, the sheets and the catalogs; raises every problem that is not one language's alone."""
     problems: list[Problem] = []
-    brand = handouts = None
+    brand = sheets = None
     try:
-        brand = config.load_brand(project, options.brand)
+        brand = load_brand(project, options.brand)
     except HandoutsError as err:
         if err.exit_code == EXIT_USAGE:
             raise
         problems += err.problems
     try:
-        handouts = content.load_handouts(project.content_dir, names)
+        sheets = content.load_sheets(project.content_dir, names)
     except HandoutsError as err:
         problems += err.problems
     glyphs = printable.project_glyphs(project.templates_dir, project.fonts_dir)
     languages = Languages()
     for lang in used_langs:
         load_language(project, lang, glyphs, options.release, languages)
-    problems += printable.check_printed_glyphs(handouts or [], brand, glyphs)
+    problems += printable.check_printed_glyphs(sheets or [], brand, glyphs)
     raise_if_any(problems)
     raise_if_any(fonts.missing_fonts(project), EXIT_ENVIRONMENT)
-    assert brand is not None and handouts is not None
-    return brand, handouts, languages
+    assert brand is not None and sheets is not None
+    return brand, sheets, languages
 
 
 def load_language(project: config.Project, lang: str, glyphs: frozenset[int] | None, release: bool,
@@ -219,7 +221,7 @@ def load_language(project: config.Project, lang: str, glyphs: frozenset[int] | N
         languages.failed[lang] = list(errors)
 
 
-def render_pages(project: config.Project, brand: config.Brand, handouts: list[content.Handout],
+def render_pages(project: config.Project, brand: Brand, sheets: list[content.Sheet],
                  languages: Languages, sizes: tuple[bool, ...], paper: str | None) -> tuple[Pages, Titles]:
     """The HTML of every sheet in every language that has not failed; a language that cannot
     be rendered is added to ``languages.failed``."""
@@ -235,35 +237,35 @@ def render_pages(project: config.Project, brand: config.Brand, handouts: list[co
         except HandoutsError as err:
             languages.failed[lang] = list(err.problems)
             continue
-        sources = glyph_sources(translator, locale, brand, handouts)
+        sources = glyph_sources(translator, locale, brand, sheets)
         reviewed = lang not in languages.reviews or languages.reviews[lang].reviewed
         problems: list[Problem] = []
-        for handout in handouts:
-            translated = translate(handout, translator)
-            titles[handout.name, lang] = translated.title.text
+        for sheet in sheets:
+            translated = translate(sheet, translator)
+            titles[sheet.name, lang] = translated.title.text
             for size in sizes:
-                label = f"{handout.name} ({lang})"
+                label = f"{sheet.name} ({lang})"
                 try:
                     page = render.render_html(translated, translator, locale, brand, project, paper=paper,
                                               large_print=size, created=created, translation_reviewed=reviewed)
-                    lengths.check_text_size(page, label, handout.path)
+                    lengths.check_text_size(page, label, sheet.path)
                 except HandoutsError as err:
                     problems += err.problems
                     break
                 problems += [p for p in fonts.glyph_problems(page, points, sources, label) if p not in problems]
-                pages[handout.name, lang, size] = Part(page, label, render.html_language(locale))
+                pages[sheet.name, lang, size] = Part(page, label, catalogs.html_language(locale))
         if problems:
             languages.failed[lang] = problems
     return pages, titles
 
 
-def translate(handout: content.Handout, translator: catalogs.Translator) -> content.Handout:
+def translate(sheet: content.Sheet, translator: catalogs.Translator) -> content.Sheet:
     """The sheet with every text in the translator's language (English where it has none)."""
-    return handout.map_texts(lambda t: replace(t, text=translator.gettext(t.text)))
+    return sheet.map_texts(lambda t: replace(t, text=translator.gettext(t.text)))
 
 
-def glyph_sources(translator: catalogs.Translator, locale: Locale, brand: config.Brand,
-                  handouts: list[content.Handout]) -> list[fonts.Source]:
+def glyph_sources(translator: catalogs.Translator, locale: Locale, brand: Brand,
+                  sheets: list[content.Sheet]) -> list[fonts.Source]:
     """What a page in one language is made of that someone can fix, for the glyph check:
     the catalog's translations (file and line), then the locale data Babel formats with."""
     sources: list[fonts.Source] = []
@@ -273,7 +275,7 @@ def glyph_sources(translator: catalogs.Translator, locale: Locale, brand: config
             if entry.translated:
                 text = "".join(entry.msgstrs.values())
                 sources.append((f"the translation of {entry.msgid[:40]!r}", catalog.path, entry.line, text))
-    for what, text in render.locale_data(locale, brand, handouts):
+    for what, text in local_formats.locale_data(locale, brand, sheets):
         sources.append((f"Babel's locale data (CLDR) for '{translator.lang}', {what},", None, None, text))
     return sources
 
@@ -284,18 +286,18 @@ def source_date() -> str:
     return "" if epoch is None else datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def make_tasks(editions: list[Edition], handouts: list[content.Handout], pages: Pages, titles: Titles,
-               brand: config.Brand, failed: dict[str, list[Problem]]) -> tuple[list[Task], int]:
+def make_tasks(editions: list[Edition], sheets: list[content.Sheet], pages: Pages, titles: Titles,
+               brand: Brand, failed: dict[str, list[Problem]]) -> tuple[list[Task], int]:
     """One task per sheet and edition, and how many PDFs the failed languages drop."""
     tasks = []
     dropped = 0
     for edition in editions:
         if any(lang in failed for lang in edition.langs):
-            dropped += len(handouts)
+            dropped += len(sheets)
             continue
-        for handout in handouts:
-            parts = [replace(pages[handout.name, lang, edition.large_print], max_pages=edition.max_pages)
+        for sheet in sheets:
+            parts = [replace(pages[sheet.name, lang, edition.large_print], max_pages=edition.max_pages)
                      for lang in edition.langs]
-            title = " / ".join(titles[handout.name, lang] for lang in edition.langs) + f" | {brand.name}"
-            tasks.append(Task(handout.name, edition, parts, title, handout.path))
+            title = " / ".join(titles[sheet.name, lang] for lang in edition.langs) + f" | {brand.name}"
+            tasks.append(Task(sheet.name, edition, parts, title, sheet.path))
     return tasks, dropped

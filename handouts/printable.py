@@ -12,7 +12,7 @@ from handouts.errors import HandoutsError, Problem
 
 if TYPE_CHECKING:
     from handouts.brand import Brand
-    from handouts.content import Handout
+    from handouts.content import Sheet
 
 
 def glyph_problem(text: str, glyphs: Collection[int], allowed: str = "") -> str | None:
@@ -48,18 +48,18 @@ def _glyphs(templates_dir: Path, fonts_dir: Path, signature: tuple[tuple[str, in
     return fonts.code_points(templates_dir, fonts_dir)
 
 
-def check_printed_glyphs(handouts: Iterable[Handout] | None, brand: Brand | None,
+def check_printed_glyphs(sheets: Iterable[Sheet] | None, brand: Brand | None,
                          glyphs: Collection[int] | None) -> list[Problem]:
     """Every English text of the sheets and every printed field of the brand that the fonts cannot draw,
     at its file and line (a translation is checked by :func:`handouts.translation_rules.check_entry`)."""
     if glyphs is None:
         return []
     problems = []
-    for handout in handouts or ():
-        for text in handout.texts():
+    for sheet in sheets or ():
+        for text in sheet.texts():
             problem = glyph_problem(text.text, glyphs)
             if problem:
-                problems.append(Problem(f"this text {problem}", handout.path, text.line))
+                problems.append(Problem(f"this text {problem}", sheet.path, text.line))
     if brand is not None:
         for key, value, line in brand.printed:
             problem = glyph_problem(value, glyphs)

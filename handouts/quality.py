@@ -22,24 +22,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from handouts.catalogs import Translator
-from handouts.content import Handout, Text
+from handouts.content import Sheet
+from handouts.content_fields import Text
 from handouts.findings import WARNING, Finding  # one severity type for every check
-from handouts.glossary import Glossary, check_glossary, load_glossary
+from handouts.glossary import check_glossary, load_glossary
 from handouts.po import Catalog
 from handouts.readability import (
-    MAX_GRADE,
-    MIN_EASE_FR,
-    WARN_EASE_FR,
-    WARN_GRADE,
     check_reading_level,
     grade,
     reading_ease_fr,
 )
 
-# Re-exported: 'handouts check' reaches every content check, the reading level and glossary too, through here.
-__all__ = ["MAX_GRADE", "MIN_EASE_FR", "WARN_EASE_FR", "WARN_GRADE", "Glossary", "SheetReport", "check_content",
-           "check_glossary", "check_levels", "check_parts", "check_reading_level", "check_thresholds",
-           "check_translated_parts", "grade", "levels_of", "load_glossary", "reading_ease_fr", "sign_levels"]
 
 def _text_label(text: Text) -> str:
     return f"shared rule '{text.shared}'" if text.shared else text.part
@@ -64,55 +57,55 @@ PART_NAMES = {
 _WARNING_WORDS = re.compile(r"\b(call|911)\b", re.I)
 
 
-def check_parts(handout: Handout) -> list[Finding]:
+def check_parts(sheet: Sheet) -> list[Finding]:
     """Every part a patient needs is there, with the shared rules every sheet must carry."""
     findings = []
-    path = handout.path
+    path = sheet.path
 
     def missing(what: str, line: int | None = None) -> None:
-        findings.append(Finding(f"the sheet '{handout.name}' has no {what}; add it.", path, line or 1))
+        findings.append(Finding(f"the sheet '{sheet.name}' has no {what}; add it.", path, line or 1))
 
-    if len(handout.sections.get("key_points", ())) < 2:
+    if len(sheet.sections.get("key_points", ())) < 2:
         missing(PART_NAMES["key_points"])
-    elif not any(_WARNING_WORDS.search(t.text) for t in handout.sections["key_points"]):
+    elif not any(_WARNING_WORDS.search(t.text) for t in sheet.sections["key_points"]):
         findings.append(Finding(
-            f"the summary of '{handout.name}' names no warning sign: one key point should say when to "
-            "call the clinic or 911.", path, handout.sections["key_points"][0].line))
-    if len(handout.timeline) < 2 and not handout.sections.get("how_long"):
+            f"the summary of '{sheet.name}' names no warning sign: one key point should say when to "
+            "call the clinic or 911.", path, sheet.sections["key_points"][0].line))
+    if len(sheet.timeline) < 2 and not sheet.sections.get("how_long"):
         missing(PART_NAMES["timeline"])
     for key in ("what_to_do", "call_the_clinic", "get_urgent_help"):
-        if not handout.sections.get(key):
+        if not sheet.sections.get(key):
             missing(PART_NAMES[key])
     for key, rules in REQUIRED_SHARED.items():
-        items = handout.sections.get(key, ())
+        items = sheet.sections.get(key, ())
         used = [t.shared for t in items]
         for rule in rules:
             if rule not in used:
                 line = items[0].line if items and not items[0].shared else None
                 findings.append(Finding(
-                    f"'{key}' of '{handout.name}' lacks the shared rule '{rule}'; add the item "
+                    f"'{key}' of '{sheet.name}' lacks the shared rule '{rule}'; add the item "
                     f'  - shared: "{rule}"  so every sheet gives the same signs.', path, line or 1))
         if key == "get_urgent_help" and items and items[0].shared != rules[0]:
             findings.append(Finding(
-                f"the urgent box of '{handout.name}' must start with the most urgent sign "
+                f"the urgent box of '{sheet.name}' must start with the most urgent sign "
                 f"(shared rule '{rules[0]}').", path, 1))
-    every = [t.shared for items in handout.sections.values() for t in items]
+    every = [t.shared for items in sheet.sections.values() for t in items]
     if not any(rule in every for rule in SUN_RULES):
         findings.append(Finding(
-            f"the sheet '{handout.name}' says nothing about the sun; add the shared rule 'sun_avoid' or "
+            f"the sheet '{sheet.name}' says nothing about the sun; add the shared rule 'sun_avoid' or "
             "'sun_protect'.", path, 1))
     return findings
 
 
-def check_translated_parts(handout: Handout, translator: Translator) -> list[Finding]:
+def check_translated_parts(sheet: Sheet, translator: Translator) -> list[Finding]:
     """A part whose text has no translation prints in English on the translated sheet."""
     if translator.catalog is None:
         return []
     findings = []
-    for text in handout.texts():
+    for text in sheet.texts():
         if translator.entry(text.text) is None:
             findings.append(Finding(
-                f"{_text_label(text)} of '{handout.name}' has no {translator.lang} translation yet "
+                f"{_text_label(text)} of '{sheet.name}' has no {translator.lang} translation yet "
                 f"(printed in English): {text.text[:50]!r}.", translator.catalog.path, 1, WARNING))
     return findings
 
@@ -175,12 +168,12 @@ SIGNS = ("puffiness", "swelling of your lips", "trouble breathing", "hives", "fa
          "vision", "eye pain", "chills")
 
 
-def levels_of(handout: Handout) -> dict[str, list[Text]]:
+def levels_of(sheet: Sheet) -> dict[str, list[Text]]:
     """The texts of each level: what is normal, when to call the clinic, when to get help right away."""
-    normal = list(handout.sections.get("what_is_happening", ())) + list(handout.sections.get("how_long", ()))
-    normal += [t for step in handout.timeline for t in (step.when, step.what)]
-    return dict(zip(LEVELS, (normal, list(handout.sections.get("call_the_clinic", ())),
-                             list(handout.sections.get("get_urgent_help", ()))), strict=True))
+    normal = list(sheet.sections.get("what_is_happening", ())) + list(sheet.sections.get("how_long", ()))
+    normal += [t for step in sheet.timeline for t in (step.when, step.what)]
+    return dict(zip(LEVELS, (normal, list(sheet.sections.get("call_the_clinic", ())),
+                             list(sheet.sections.get("get_urgent_help", ()))), strict=True))
 
 
 def sign_levels(level_texts: dict[str, Iterable[str]]) -> dict[str, set[str]]:
@@ -194,23 +187,23 @@ def sign_levels(level_texts: dict[str, Iterable[str]]) -> dict[str, set[str]]:
     return found
 
 
-def check_levels(handouts: list[Handout]) -> list[Finding]:
+def check_levels(sheets: list[Sheet]) -> list[Finding]:
     """A sign named on two levels, in one sheet or across the sheets, is an error."""
     findings = []
     everywhere: dict[str, dict[str, str]] = {}  # sign -> level -> first sheet
-    for handout in handouts:
-        levels = levels_of(handout)
+    for sheet in sheets:
+        levels = levels_of(sheet)
         for sign, where in sign_levels({k: [t.text for t in v] for k, v in levels.items()}).items():
             if len(where) > 1:
                 findings.append(Finding(
-                    f"'{sign}' appears under {' and '.join(sorted(where))} in '{handout.name}': a patient cannot "
-                    "tell which applies. Keep each sign on one level.", handout.path, 1))
+                    f"'{sign}' appears under {' and '.join(sorted(where))} in '{sheet.name}': a patient cannot "
+                    "tell which applies. Keep each sign on one level.", sheet.path, 1))
             for level in where:
-                everywhere.setdefault(sign, {}).setdefault(level, handout.name)
+                everywhere.setdefault(sign, {}).setdefault(level, sheet.name)
     for sign, first_sheets in everywhere.items():
         if len(first_sheets) > 1:
-            sheets = ", ".join(f"{level} in '{sheet}'" for level, sheet in sorted(first_sheets.items()))
-            findings.append(Finding(f"'{sign}' is on two levels across the sheets ({sheets}); keep it on one.",
+            places = ", ".join(f"{level} in '{name}'" for level, name in sorted(first_sheets.items()))
+            findings.append(Finding(f"'{sign}' is on two levels across the sheets ({places}); keep it on one.",
                                     None, None))
     return findings
 
@@ -227,35 +220,35 @@ class SheetReport:
     measure: str  # "grade 3.4" or "ease 82.1"
 
 
-def _translated(handout: Handout, translator: Translator) -> Handout:
+def _translated(sheet: Sheet, translator: Translator) -> Sheet:
     """The sheet as the translated PDF prints it (English where the catalog has no translation)."""
-    return handout.map_texts(lambda text: replace(text, text=translator.gettext(text.text)))
+    return sheet.map_texts(lambda text: replace(text, text=translator.gettext(text.text)))
 
 
-def check_content(handouts: list[Handout], catalogs: dict[str, Catalog | None],
+def check_content(sheets: list[Sheet], catalogs: dict[str, Catalog | None],
                   locales_dir: Path) -> tuple[list[Finding], list[SheetReport]]:
     """Every content-quality check, per sheet and language; ``catalogs``: lang -> catalog (None for en)."""
     findings: list[Finding] = []
     reports: list[SheetReport] = []
-    findings += check_levels(handouts)
-    for handout in handouts:
-        findings += check_parts(handout)
-        findings += check_thresholds(handout.texts(), "en", handout.path, handout.name,
-                                     handout.sections.get("call_the_clinic", ()))
-        findings += check_reading_level(handout, "en")
-        reports.append(SheetReport(handout.name, "en", f"grade {grade([t.text for t in handout.texts()])}"))
+    findings += check_levels(sheets)
+    for sheet in sheets:
+        findings += check_parts(sheet)
+        findings += check_thresholds(sheet.texts(), "en", sheet.path, sheet.name,
+                                     sheet.sections.get("call_the_clinic", ()))
+        findings += check_reading_level(sheet, "en")
+        reports.append(SheetReport(sheet.name, "en", f"grade {grade([t.text for t in sheet.texts()])}"))
     for lang, catalog in catalogs.items():
         if catalog is None:
             continue
         translator = Translator(lang, catalog)
-        for handout in handouts:
-            translated = _translated(handout, translator)
-            findings += check_translated_parts(handout, translator)
+        for sheet in sheets:
+            translated = _translated(sheet, translator)
+            findings += check_translated_parts(sheet, translator)
             findings += [replace(f, path=catalog.path, line=None) for f in
-                         check_thresholds(translated.texts(), lang, catalog.path, handout.name)]
-            findings += check_reading_level(handout, lang, translator.gettext, catalog.path)
+                         check_thresholds(translated.texts(), lang, catalog.path, sheet.name)]
+            findings += check_reading_level(sheet, lang, translator.gettext, catalog.path)
             if lang == "fr":
-                reports.append(SheetReport(handout.name, lang,
+                reports.append(SheetReport(sheet.name, lang,
                                            f"ease {reading_ease_fr([t.text for t in translated.texts()])}"))
         glossary = load_glossary(locales_dir, lang)
         if glossary is not None:

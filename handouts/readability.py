@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from handouts.content import Handout
+from handouts.content import Sheet
 from handouts.findings import WARNING, Finding
 
 MAX_GRADE = 8.0  # Flesch-Kincaid grade above which an English sheet is refused
@@ -76,25 +76,25 @@ def reading_ease_fr(sentences: list[str]) -> float:
     return round(207 - 1.015 * per_sentence - 73.6 * per_word, 1)
 
 
-def check_reading_level(handout: Handout, lang: str, translate: Callable[[str], str] | None = None,
+def check_reading_level(sheet: Sheet, lang: str, translate: Callable[[str], str] | None = None,
                         where: Path | None = None) -> list[Finding]:
     """The reading level of a sheet in English, or in French through ``translate``: an error, a warning or nothing."""
-    texts = [translate(t.text) if translate else t.text for t in handout.texts()]
-    path = where or handout.path
+    texts = [translate(t.text) if translate else t.text for t in sheet.texts()]
+    path = where or sheet.path
     if lang == "en":
         value = grade(texts)
         if value > MAX_GRADE:
-            return [Finding(f"'{handout.name}' (en) reads at grade {value} (Flesch-Kincaid); keep it at "
+            return [Finding(f"'{sheet.name}' (en) reads at grade {value} (Flesch-Kincaid); keep it at "
                             f"{MAX_GRADE:g} or below: shorter sentences, everyday words.", path, 1)]
         if value > WARN_GRADE:
-            return [Finding(f"'{handout.name}' (en) reads at grade {value} (Flesch-Kincaid); aim for "
+            return [Finding(f"'{sheet.name}' (en) reads at grade {value} (Flesch-Kincaid); aim for "
                             f"{WARN_GRADE:g} or below.", path, 1, WARNING)]
     elif lang == "fr":
         value = reading_ease_fr(texts)
         if value < MIN_EASE_FR:
-            return [Finding(f"'{handout.name}' (fr) has a reading ease of {value} (Kandel-Moles); keep it at "
+            return [Finding(f"'{sheet.name}' (fr) has a reading ease of {value} (Kandel-Moles); keep it at "
                             f"{MIN_EASE_FR:g} or above: shorter sentences, everyday words.", path, 1)]
         if value < WARN_EASE_FR:
-            return [Finding(f"'{handout.name}' (fr) has a reading ease of {value} (Kandel-Moles); aim for "
+            return [Finding(f"'{sheet.name}' (fr) has a reading ease of {value} (Kandel-Moles); aim for "
                             f"{WARN_EASE_FR:g} or above.", path, 1, WARNING)]
     return []

@@ -21,18 +21,14 @@ from handouts import translation_rules, typography
 from handouts.brand import Brand
 from handouts.catalogs import Translator, html_language
 from handouts.config import PAPER_SIZES, Project
-from handouts.content import SECTIONS, Handout, Text
+from handouts.content import SECTIONS, Sheet
+from handouts.content_fields import Text
 from handouts.dist_paths import sheet_address
 from handouts.errors import HandoutsError
-from handouts.local_formats import format_hours, format_long_date, format_phone, format_time_of_day, locale_data
+from handouts.local_formats import format_hours, format_long_date, format_phone
 from handouts.po import parse_plural_forms
 
-# Re-exported: the locale formats a sheet prints, as the build and the tests have always named them.
-__all__ = ["SHEET_TEMPLATE", "WEB_FOLDER", "english_run", "english_texts", "environment", "format_hours",
-           "format_long_date", "format_phone", "format_time_of_day", "gettext_functions", "html_language", "isolate",
-           "locale_data", "qr_svg", "render_html", "text_direction", "web_environment"]
-
-SHEET_TEMPLATE = "handout.html"
+SHEET_TEMPLATE = "sheet.html"
 
 
 MAX_TEMPLATE_BYTES = 1_000_000  # the sheet's templates are 2 kB each
@@ -182,7 +178,7 @@ def _plural_function(translator: Translator) -> Callable[[int | None], int]:
 
 
 def render_html(
-    handout: Handout,
+    sheet: Sheet,
     translator: Translator,
     locale: Locale,
     brand: Brand,
@@ -204,18 +200,18 @@ def render_html(
     template = env.get_template(SHEET_TEMPLATE)
     lang = translator.lang
     # With the brand's site: the sheet's own web page, in this language; otherwise the clinic's page.
-    qr_url = sheet_address(brand.site, lang, handout.name) if brand.site else brand.qr
-    handout = _printed(handout, translator)
+    qr_url = sheet_address(brand.site, lang, sheet.name) if brand.site else brand.qr
+    sheet = _printed(sheet, translator)
     context = {
         **gettext_functions(translator),
         "lang": lang,
         "html_lang": html_language(locale),
         "dir": text_direction(locale),
-        "handout": handout,
-        "sections": {key: handout.sections[key] for key in SECTIONS},
+        "sheet": sheet,
+        "sections": {key: sheet.sections[key] for key in SECTIONS},
         **_brand_context(brand, translator, locale),
-        "reviewed_on": format_long_date(handout.review.reviewed_on, locale)
-        if handout.review.reviewed_on
+        "reviewed_on": format_long_date(sheet.review.reviewed_on, locale)
+        if sheet.review.reviewed_on
         else "",
         "paper": PAPER_SIZES[paper or project.paper],
         "large_print": large_print,
@@ -231,7 +227,7 @@ def render_html(
         raise HandoutsError(f"template error: {err.message}", Path(err.filename or SHEET_TEMPLATE), err.lineno) from err
 
 
-def _printed(handout: Handout, translator: Translator) -> Handout:
+def _printed(sheet: Sheet, translator: Translator) -> Sheet:
     """The translated sheet's texts as printed: French typography, and English marked as English."""
     lang = translator.lang
     english = english_texts(translator)
@@ -239,10 +235,10 @@ def _printed(handout: Handout, translator: Translator) -> Handout:
     def prepare(text: Text) -> Text:
         printed = typography.apply(text.text, lang)
         # not the title: it is also the document's <title>, which holds no markup
-        return replace(text, text=english_run(printed) if text.text in english and text is not handout.title
+        return replace(text, text=english_run(printed) if text.text in english and text is not sheet.title
                        else printed)
 
-    return handout.map_texts(prepare)
+    return sheet.map_texts(prepare)
 
 
 def _brand_context(brand: Brand, translator: Translator, locale: Locale) -> dict[str, Any]:

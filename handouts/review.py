@@ -21,9 +21,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from handouts.catalogs import Catalog, Translator, load_catalog
-from handouts.content import Handout
+from handouts.catalogs import Translator, load_catalog
+from handouts.content import Sheet
 from handouts.errors import HandoutsError, Problem
+from handouts.po import Catalog
 from handouts.safefile import read_file, write_atomically
 
 MAX_SNAPSHOT_BYTES = 1_000_000  # the text of one reviewed sheet, both languages: a few kB
@@ -33,21 +34,21 @@ SNAPSHOT_DIR = "_reviewed"
 REVIEW_MAX_AGE_MONTHS = 24
 
 
-def sheet_texts(handout: Handout, catalog: Catalog | None) -> list[tuple[str, str, str]]:
+def sheet_texts(sheet: Sheet, catalog: Catalog | None) -> list[tuple[str, str, str]]:
     """(part, English, French) of every text of a sheet, in printed order; French '' when missing."""
     translator = Translator("fr", catalog)
     rows = []
-    for text in handout.texts():
+    for text in sheet.texts():
         entry = translator.entry(text.text) if catalog is not None else None
         part = f"shared rule '{text.shared}'" if text.shared else text.part
         rows.append((part, text.text, entry.msgstr if entry else ""))
     return rows
 
 
-def fingerprint(handout: Handout, catalog: Catalog | None) -> str:
+def fingerprint(sheet: Sheet, catalog: Catalog | None) -> str:
     """The fingerprint of a sheet's English and French text, as written in ``review.text_hash``."""
     digest = hashlib.sha256()
-    for part, english, french in sheet_texts(handout, catalog):
+    for part, english, french in sheet_texts(sheet, catalog):
         digest.update(f"{part}\0{english}\0{french}\n".encode())
     return "sha256:" + digest.hexdigest()[:16]
 
@@ -59,63 +60,63 @@ def french_catalog(locales_dir: Path) -> Catalog | None:
         return None  # a broken catalog is reported by the build and by 'check'
 
 
-def apply_reviews(handouts: list[Handout], locales_dir: Path, catalog: Catalog | None = None) -> list[Handout]:
+def apply_reviews(sheets: list[Sheet], locales_dir: Path, catalog: Catalog | None = None) -> list[Sheet]:
     """The sheets with ``review.stale`` set where the text changed after the review."""
     catalog = catalog if catalog is not None else french_catalog(locales_dir)
     result = []
-    for handout in handouts:
-        review = handout.review
-        if review.status == "reviewed" and review.text_hash != fingerprint(handout, catalog):
-            handout = replace(handout, review=replace(review, stale=True))
-        result.append(handout)
+    for sheet in sheets:
+        review = sheet.review
+        if review.status == "reviewed" and review.text_hash != fingerprint(sheet, catalog):
+            sheet = replace(sheet, review=replace(review, stale=True))
+        result.append(sheet)
     return result
 
 
-def stale_warnings(handouts: list[Handout], locales_dir: Path) -> list[Problem]:
+def stale_warnings(sheets: list[Sheet], locales_dir: Path) -> list[Problem]:
     """One warning per reviewed sheet whose text changed since the review."""
     catalog = french_catalog(locales_dir)
     warnings = []
-    for handout in apply_reviews(handouts, locales_dir, catalog):
-        review = handout.review
+    for sheet in apply_reviews(sheets, locales_dir, catalog):
+        review = sheet.review
         if review.stale:
             why = ("has no text_hash" if not review.text_hash
                    else "its English or French text changed since then")
             warnings.append(Problem(
-                f"'{handout.name}' was reviewed on {review.reviewed_on} but {why}, so it prints as a DRAFT. "
+                f"'{sheet.name}' was reviewed on {review.reviewed_on} but {why}, so it prints as a DRAFT. "
                 f"Run 'handouts review' for the clinician's packet; after the review, set "
-                f'text_hash: "{fingerprint(handout, catalog)}".', handout.path, review.line or None))
+                f'text_hash: "{fingerprint(sheet, catalog)}".', sheet.path, review.line or None))
     return warnings
 
 
-def check_reviews(handouts: list[Handout], release: bool, today: date) -> tuple[list[Problem], list[Problem]]:
+def check_reviews(sheets: list[Sheet], release: bool, today: date) -> tuple[list[Problem], list[Problem]]:
     """--release refuses drafts; a review older than 24 months is a warning in every build."""
     problems: list[Problem] = []
     warnings: list[Problem] = []
-    for handout in handouts:
-        review = handout.review
+    for sheet in sheets:
+        review = sheet.review
         if review.is_draft and release and review.stale and not review.text_hash:
             problems.append(Problem(
-                f"'{handout.name}' is marked reviewed but its review has no text_hash, so nobody can tell which "
+                f"'{sheet.name}' is marked reviewed but its review has no text_hash, so nobody can tell which "
                 "text the clinician read and --release will not print it. Run 'handouts review' and copy the "
                 "sheet's fingerprint into text_hash once the clinician has read that text.",
-                handout.path, review.line or None))
+                sheet.path, review.line or None))
         elif review.is_draft and release and review.stale:
             problems.append(Problem(
-                f"'{handout.name}' changed since its review, so --release will not print it for patients. "
-                "Ask a clinician to review it again ('handouts review').", handout.path, review.line or None))
+                f"'{sheet.name}' changed since its review, so --release will not print it for patients. "
+                "Ask a clinician to review it again ('handouts review').", sheet.path, review.line or None))
         elif review.is_draft and release:
             problems.append(Problem(
-                f"'{handout.name}' is a draft that no clinician has reviewed, so --release will not print it "
+                f"'{sheet.name}' is a draft that no clinician has reviewed, so --release will not print it "
                 "for patients. After the review, set status: \"reviewed\", reviewed_by and reviewed_on.",
-                handout.path, review.line or None))
+                sheet.path, review.line or None))
         elif not review.is_draft and review.reviewed_on is not None:
             months = (today.year - review.reviewed_on.year) * 12 + today.month - review.reviewed_on.month
             if months > REVIEW_MAX_AGE_MONTHS or (months == REVIEW_MAX_AGE_MONTHS
                                                    and today.day > review.reviewed_on.day):
                 warnings.append(Problem(
-                    f"'{handout.name}' was last reviewed on {review.reviewed_on.isoformat()}, more than "
+                    f"'{sheet.name}' was last reviewed on {review.reviewed_on.isoformat()}, more than "
                     f"{REVIEW_MAX_AGE_MONTHS} months ago; ask a clinician to review it again.",
-                    handout.path, review.line or None))
+                    sheet.path, review.line or None))
     return problems, warnings
 
 
@@ -124,7 +125,7 @@ def check_reviews(handouts: list[Handout], release: bool, today: date) -> tuple[
 
 @dataclass
 class Awaiting:
-    handout: Handout
+    sheet: Sheet
     rows: list[tuple[str, str, str]]
     fingerprint: str
     changes: list[tuple[str, str, str, str]]  # (part, what, before, after); empty: first review or no record
@@ -135,16 +136,16 @@ def snapshot_path(content_dir: Path, name: str) -> Path:
     return content_dir / SNAPSHOT_DIR / f"{name}.json"
 
 
-def record_reviewed(handouts: list[Handout], content_dir: Path, catalog: Catalog | None) -> list[Path]:
+def record_reviewed(sheets: list[Sheet], content_dir: Path, catalog: Catalog | None) -> list[Path]:
     """Keep the text of every sheet whose review covers its current text (for the next packet's changes)."""
     written = []
-    for handout in handouts:
-        print_ = fingerprint(handout, catalog)
-        if handout.review.status != "reviewed" or handout.review.text_hash != print_:
+    for sheet in sheets:
+        print_ = fingerprint(sheet, catalog)
+        if sheet.review.status != "reviewed" or sheet.review.text_hash != print_:
             continue
-        path = snapshot_path(content_dir, handout.name)
-        data = {"text_hash": print_, "reviewed_on": str(handout.review.reviewed_on),
-                "texts": [list(row) for row in sheet_texts(handout, catalog)]}
+        path = snapshot_path(content_dir, sheet.name)
+        data = {"text_hash": print_, "reviewed_on": str(sheet.review.reviewed_on),
+                "texts": [list(row) for row in sheet_texts(sheet, catalog)]}
         new = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
         if not path.exists() or read_file(path, MAX_SNAPSHOT_BYTES, content_dir.parent).decode("utf-8") != new:
             write_atomically(path, new.encode("utf-8"))
@@ -171,14 +172,14 @@ def changes_since(old: list[list[str]], new: list[tuple[str, str, str]]) -> list
     return found
 
 
-def awaiting_review(handouts: list[Handout], content_dir: Path, catalog: Catalog | None) -> list[Awaiting]:
+def awaiting_review(sheets: list[Sheet], content_dir: Path, catalog: Catalog | None) -> list[Awaiting]:
     """Every sheet that is a draft or whose text changed since its review, with its changes."""
     result = []
-    for handout in apply_reviews(handouts, content_dir, catalog):
-        if not handout.review.is_draft:
+    for sheet in apply_reviews(sheets, content_dir, catalog):
+        if not sheet.review.is_draft:
             continue
-        rows = sheet_texts(handout, catalog)
-        snapshot = snapshot_path(content_dir, handout.name)
+        rows = sheet_texts(sheet, catalog)
+        snapshot = snapshot_path(content_dir, sheet.name)
         changes: list[tuple[str, str, str, str]] = []
         if snapshot.exists():
             try:
@@ -190,11 +191,11 @@ def awaiting_review(handouts: list[Handout], content_dir: Path, catalog: Catalog
                 data = {}
             changes = changes_since(data.get("texts", []), rows)
             note = f"Changes since the review of {data.get('reviewed_on', '?')}: {len(changes)}."
-        elif handout.review.stale:
+        elif sheet.review.stale:
             note = "Reviewed before, but no record of the reviewed text: read all of it."
         else:
             note = "First review: read all of it."
-        result.append(Awaiting(handout, rows, fingerprint(handout, catalog), changes, note))
+        result.append(Awaiting(sheet, rows, fingerprint(sheet, catalog), changes, note))
     return result
 
 
@@ -216,7 +217,7 @@ tr.changed td { background: #fff3c4; }
 (content/&lt;sheet&gt;.yaml) <b>status: "reviewed"</b>, <b>reviewed_by</b>, <b>reviewed_on</b> and the
 <b>text_hash</b> printed with it. If the text changes afterwards, the sheet becomes a draft again.</p>
 {% for item in items %}
-<h2 class="{{ 'first' if loop.first else '' }}">{{ item.handout.title.text }} ({{ item.handout.name }})</h2>
+<h2 class="{{ 'first' if loop.first else '' }}">{{ item.sheet.title.text }} ({{ item.sheet.name }})</h2>
 <p class="fingerprint">text_hash: "{{ item.fingerprint }}"</p>
 <p>{{ item.note }}</p>
 {% if item.changes %}

@@ -20,10 +20,10 @@ class PacketResult:
 def write_packet(root: Path, out_file: Path | None = None) -> PacketResult:
     """Load, compare with the last reviews, render one PDF; nothing is written when a sheet is broken."""
     project = config.load_project(root)
-    handouts = content.load_handouts(project.content_dir)
+    sheets = content.load_sheets(project.content_dir)
     catalog = review.french_catalog(project.locales_dir)
-    recorded = review.record_reviewed(handouts, project.content_dir, catalog)
-    items = review.awaiting_review(handouts, project.content_dir, catalog)
+    recorded = review.record_reviewed(sheets, project.content_dir, catalog)
+    items = review.awaiting_review(sheets, project.content_dir, catalog)
     path = (out_file or project.root / "dist" / "review-packet.pdf").resolve()
     if not items:
         return PacketResult(path, items, recorded)

@@ -33,9 +33,6 @@ if TYPE_CHECKING:
 ASSET_SOURCES = "assets"  # in templates/web/: copied as they are into dist/assets/
 # The modules that make only web files: their code does not shape a PDF (cache.tool_fingerprint leaves them out).
 WEB_ONLY_CODE = frozenset({"site.py", "catalogue.py", "thumbnails.py"})
-# What the build uses of this module.
-__all__ = ["ASSETS", "INDEX", "WEB_ONLY_CODE", "folders", "outputs", "same_bytes", "web_only",
-           "web_page"]
 
 
 def web_only(folder: Path, path: Path) -> bool:
@@ -74,10 +71,10 @@ def outputs(plan: Plan, out_dir: Path, cache: dict[str, dict[str, Any]],
         return out_dir / relpath in new_pdfs or out_dir / relpath in files or (out_dir / relpath).is_file()
 
     logo_name = _assets(plan, out_dir, files)
-    handouts = {h.name: h for h in plan.handouts}
+    sheets = {h.name: h for h in plan.sheets}
     for task in plan.tasks:
         if task.relpath in cache:  # not a PDF this build failed to make (too long, say): it is not listed
-            cache[task.relpath]["catalogue"] = catalogue_entry(plan, handouts[task.name], task)
+            cache[task.relpath]["catalogue"] = catalogue_entry(plan, sheets[task.name], task)
     files.update(changed_thumbnails(out_dir, cache, new_pdfs, exists))
     _web_pages(plan, out_dir, logo_name, files, exists)
     names = [path.stem for path in content.sheet_paths(plan.project.content_dir)]
@@ -106,29 +103,29 @@ def _web_pages(plan: Plan, out_dir: Path, logo_name: str, files: dict[Path, byte
                exists: Callable[[str], bool]) -> None:
     """Each sheet's web page in each language of the plan, into ``files``, linked to its other languages."""
     langs = list(dict.fromkeys(lang for task in plan.tasks for lang in task.edition.langs))
-    pages = [(lang, handout) for lang in langs for handout in plan.handouts]
-    written = {sheet_page(lang, handout.name) for lang, handout in pages}
-    for lang, handout in pages:
+    pages = [(lang, sheet) for lang in langs for sheet in plan.sheets]
+    written = {sheet_page(lang, sheet.name) for lang, sheet in pages}
+    for lang, sheet in pages:
         others = [other for other in catalogs.languages(plan.project.locales_dir) if other != lang
-                  and (sheet_page(other, handout.name) in written or exists(sheet_page(other, handout.name)))]
-        files[out_dir / sheet_page(lang, handout.name)] = web_page(
-            plan, handout, lang, logo_name, others, exists).encode()
+                  and (sheet_page(other, sheet.name) in written or exists(sheet_page(other, sheet.name)))]
+        files[out_dir / sheet_page(lang, sheet.name)] = web_page(
+            plan, sheet, lang, logo_name, others, exists).encode()
 
 
 # ---------------------------------------------------------------- the web version of a sheet
 
-def web_page(plan: Plan, handout: content.Handout, lang: str, logo_name: str, others: list[str],
+def web_page(plan: Plan, sheet: content.Sheet, lang: str, logo_name: str, others: list[str],
              exists: Callable[[str], bool]) -> str:
     """``dist/<lang>/<sheet>.html``: the same templates as the PDF, the web base and stylesheet."""
     assert plan.brand is not None
     project = plan.project
     translator = plan.translators[lang]
     locale = catalogs.locale_for(lang, project.region)
-    translated = handout.map_texts(lambda t: replace(t, text=translator.gettext(t.text)))
+    translated = sheet.map_texts(lambda t: replace(t, text=translator.gettext(t.text)))
     pdfs = [{"href": href(relpath, lang), "large": large}
-            for relpath, large in ((f"{lang}/{handout.name}.pdf", False), (f"{lang}-large/{handout.name}.pdf", True))
+            for relpath, large in ((f"{lang}/{sheet.name}.pdf", False), (f"{lang}-large/{sheet.name}.pdf", True))
             if exists(relpath)]
-    languages = [{"href": href(sheet_page(other, handout.name), lang), "lang": catalogs.language_tag(other),
+    languages = [{"href": href(sheet_page(other, sheet.name), lang), "lang": catalogs.language_tag(other),
                   "name": catalogs.language_name(other, other)} for other in others]
     web = {
         "assets": href(ASSETS, lang) + "/",

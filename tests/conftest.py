@@ -155,18 +155,20 @@ def processes() -> Iterator[tuple[int, str, int, int]]:
 
 def render_sheet(entries: dict[str, str], lang: str = "fr", reviewed: bool = False) -> str:
     """The HTML of the redness sheet, the French catalog holding only ``entries`` (msgid: msgstr)."""
-    from handouts.catalogs import Translator, locale_for, parse_po
-    from handouts.config import load_brand, load_project
-    from handouts.content import load_handouts
+    from handouts.brand import load_brand
+    from handouts.catalogs import Translator, locale_for
+    from handouts.config import load_project
+    from handouts.content import load_sheets
+    from handouts.po import parse_po
     from handouts.render import render_html
 
     body = "".join(f'msgid "{k}"\nmsgstr "{v}"\n\n' for k, v in entries.items())
     catalog = parse_po((HEADER + body).encode(), Path("fr.po"), "fr") if lang == "fr" else None
     project = load_project(ROOT)
-    handout = load_handouts(project.content_dir, ("redness",))[0]
+    sheet = load_sheets(project.content_dir, ("redness",))[0]
     if reviewed:
-        handout = replace(handout, review=replace(handout.review, status="reviewed", reviewed_by="Dr. Roy",
+        sheet = replace(sheet, review=replace(sheet.review, status="reviewed", reviewed_by="Dr. Roy",
                                                   reviewed_on=date(2026, 11, 20)))
     translator = Translator(lang, catalog)
-    translated = handout.map_texts(lambda t: replace(t, text=translator.gettext(t.text)))
+    translated = sheet.map_texts(lambda t: replace(t, text=translator.gettext(t.text)))
     return render_html(translated, translator, locale_for(lang), load_brand(project), project)

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po as babel_read_po
 
-from handouts.catalogs import Translator, catalog_path, completeness, languages, parse_po, read_po, template_path
+from handouts.catalogs import Translator, catalog_path, completeness, languages, template_path
 from handouts.errors import HandoutsError
+from handouts.po import parse_po, read_po
 
 from .conftest import HEADER, ROOT
 

@@ -7,19 +7,21 @@ from pathlib import Path
 import pytest
 
 from handouts import catalogs, translation_rules
+from handouts import findings as findings_module
+from handouts import po as po_module
 from handouts.findings import ERROR, WARNING
 
 from .conftest import HEADER, ROOT
 
 
-def po(*entries: tuple[str, str], extra: str = "") -> catalogs.Catalog:
+def po(*entries: tuple[str, str], extra: str = "") -> po_module.Catalog:
     """A French catalog with one entry per (msgid, msgstr); the first msgid is on line 8."""
     body = HEADER.rstrip("\n") + "\n"  # (no blank line: each entry starts with one)
     body += "".join(f'\n#. Sheet \'redness\': item.\nmsgid "{i}"\nmsgstr "{s}"\n' for i, s in entries)
-    return catalogs.parse_po((body + extra).encode(), Path("fr.po"), "fr")
+    return po_module.parse_po((body + extra).encode(), Path("fr.po"), "fr")
 
 
-def findings(english: str, french: str) -> list[translation_rules.Finding]:
+def findings(english: str, french: str) -> list[findings_module.Finding]:
     return translation_rules.check_catalog(po((english, french)))
 
 
@@ -104,7 +106,7 @@ def test_obsolete_messages_are_a_warning_not_an_error() -> None:
 
 
 def test_a_catalog_behind_its_template_is_a_warning() -> None:
-    template = catalogs.parse_po(
+    template = po_module.parse_po(
         b'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "Wash."\nmsgstr ""\n\n'
         b'msgid "New."\nmsgstr ""\n',
         Path("messages.pot"),
@@ -115,8 +117,8 @@ def test_a_catalog_behind_its_template_is_a_warning() -> None:
 
 def test_the_real_french_catalog_has_no_error() -> None:
     locales = ROOT / "locales"
-    template = catalogs.read_po(catalogs.template_path(locales))
-    catalog = catalogs.read_po(catalogs.catalog_path(locales, "fr"), "fr")
+    template = po_module.read_po(catalogs.template_path(locales))
+    catalog = po_module.read_po(catalogs.catalog_path(locales, "fr"), "fr")
     errors = [str(f) for f in translation_rules.check_catalog(catalog, template) if f.is_error]
     assert errors == []
 

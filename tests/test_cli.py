@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pypdf
 
-from handouts.catalogs import catalog_path, read_po
+from handouts.catalogs import catalog_path
+from handouts.po import read_po
 
 from .conftest import ROOT, SHEETS, pdf_text
 

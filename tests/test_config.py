@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from handouts import brand as brand_module
 from handouts import config
 from handouts.errors import EXIT_INPUT, EXIT_USAGE, HandoutsError
 
@@ -28,7 +29,7 @@ def test_the_demo_project_and_brand_load():
     assert (project.brand, project.region, project.paper, project.bilingual) == ("clinique-demo", "CA", "letter",
                                                                                   ("fr", "en"))
     assert project.input_paths == tuple(ROOT / name for name in config.INPUTS)
-    brand = config.load_brand(project)
+    brand = brand_module.load_brand(project)
     assert brand.name == "Clinique Peau Neuve" and brand.phone == "5145550142"
     assert brand.logo == ROOT / "brands" / "clinique-demo" / "logo.svg"
 
@@ -61,13 +62,13 @@ def test_the_brand_setting_is_required(tmp_path):
 
 def test_an_unknown_brand_lists_the_brands_there_are():
     project = config.load_project(ROOT)
-    code, [(path, _, message)] = problems(lambda: config.load_brand(project, "nowhere"))
+    code, [(path, _, message)] = problems(lambda: brand_module.load_brand(project, "nowhere"))
     assert code == EXIT_USAGE and path == project.config_path
     assert "no brand profile 'nowhere'" in message and "clinique-demo, studio-rosemont" in message
 
 
 def test_a_brand_name_that_is_a_path_is_refused_before_anything_is_read():
-    code, [(path, _, message)] = problems(lambda: config.load_brand(config.load_project(ROOT), "../etc"))
+    code, [(path, _, message)] = problems(lambda: brand_module.load_brand(config.load_project(ROOT), "../etc"))
     assert code == EXIT_USAGE and path is None and "--brand '../etc'" in message
 
 
@@ -78,7 +79,7 @@ def test_every_mistake_in_a_brand_profile_is_named_with_its_line(project):
     text = text.replace('name: "Clinique Peau Neuve"', 'name: ""')
     brand.write_text(text, encoding="utf-8")
     lines = text.splitlines()
-    code, found = problems(lambda: config.load_brand(config.load_project(project)))
+    code, found = problems(lambda: brand_module.load_brand(config.load_project(project)))
     assert code == EXIT_INPUT
     assert {path for path, _, _ in found} == {brand.resolve()}
     flagged = {lines[line - 1].split(":")[0].strip() for _, line, _ in found}

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from handouts.content import SECTIONS, load_handouts, parse_handout
+from handouts.content import SECTIONS, load_sheets, parse_sheet
 from handouts.errors import HandoutsError
-from handouts.quality import MAX_GRADE, grade
+from handouts.readability import MAX_GRADE, grade
 
 from .conftest import ROOT, SHEETS
 
@@ -36,40 +36,40 @@ get_urgent_help:
 
 def errors_of(text: bytes, name: str = "sheet.yaml") -> list[str]:
     with pytest.raises(HandoutsError) as caught:
-        parse_handout(text, Path(name))
+        parse_sheet(text, Path(name))
     return [str(p) for p in caught.value.problems]
 
 
 
 
 def test_the_nine_sheets_load_with_every_part_filled():
-    handouts = load_handouts(ROOT / "content")
-    assert [h.name for h in handouts] == SHEETS
-    for handout in handouts:
-        assert all(handout.sections[key] for key in SECTIONS if key != "how_long"), handout.name
-        assert len(handout.timeline) >= 3, handout.name
+    sheets = load_sheets(ROOT / "content")
+    assert [h.name for h in sheets] == SHEETS
+    for sheet in sheets:
+        assert all(sheet.sections[key] for key in SECTIONS if key != "how_long"), sheet.name
+        assert len(sheet.timeline) >= 3, sheet.name
 
 
 @pytest.mark.parametrize("name", SHEETS)
 def test_english_is_plain_enough(name):
-    handout = load_handouts(ROOT / "content", (name,))[0]
-    assert grade([t.text for t in handout.texts()]) <= MAX_GRADE
+    sheet = load_sheets(ROOT / "content", (name,))[0]
+    assert grade([t.text for t in sheet.texts()]) <= MAX_GRADE
 
 
 def test_every_sheet_lists_signs_of_infection_and_when_to_call():
-    for handout in load_handouts(ROOT / "content"):
-        call = " ".join(t.text.lower() for t in handout.sections["call_the_clinic"])
-        assert "pus" in call and "fever" in call, handout.name
-        assert handout.sections["call_the_clinic"], handout.name
+    for sheet in load_sheets(ROOT / "content"):
+        call = " ".join(t.text.lower() for t in sheet.sections["call_the_clinic"])
+        assert "pus" in call and "fever" in call, sheet.name
+        assert sheet.sections["call_the_clinic"], sheet.name
 
 
 def test_valid_file_keeps_lines_and_review():
-    handout = parse_handout(VALID, Path("redness.yaml"))
-    assert handout.title.line == 1
-    assert handout.sections["what_to_do"][0].line == 12
-    assert handout.sections["what_to_do"][0].part == "What to do, item 1"
-    assert handout.review.reviewed_on.isoformat() == "2026-11-20"
-    assert not handout.review.is_draft
+    sheet = parse_sheet(VALID, Path("redness.yaml"))
+    assert sheet.title.line == 1
+    assert sheet.sections["what_to_do"][0].line == 12
+    assert sheet.sections["what_to_do"][0].part == "What to do, item 1"
+    assert sheet.review.reviewed_on.isoformat() == "2026-11-20"
+    assert not sheet.review.is_draft
 
 
 def test_all_problems_of_a_file_are_reported_at_once():

@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from handouts import quality
-from handouts.catalogs import load_catalog, parse_po, read_po, template_path
+from handouts import glossary as glossary_module
+from handouts import quality, readability
+from handouts.catalogs import load_catalog, template_path
 from handouts.cli import main
-from handouts.content import load_handouts, load_shared, parse_handout
+from handouts.content import load_shared, load_sheets, parse_sheet
 from handouts.errors import HandoutsError
+from handouts.po import parse_po, read_po
 
 from .conftest import ROOT
 
@@ -54,10 +56,10 @@ get_urgent_help:
 """
 
 
-def sheet(normal: str = "It is normal.", do: str = "Rest.", call: str = "It lasts more than 7 days.",
-          name: str = "test.yaml"):
+def make_sheet(normal: str = "It is normal.", do: str = "Rest.", call: str = "It lasts more than 7 days.",
+               name: str = "test.yaml"):
     text = SHEET.format(normal=normal, do=do, call=call)
-    return parse_handout(text.encode(), Path(name), SHARED)
+    return parse_sheet(text.encode(), Path(name), SHARED)
 
 
 def messages(findings) -> list[str]:
@@ -68,15 +70,15 @@ def messages(findings) -> list[str]:
 
 
 def test_the_shipped_content_passes_every_quality_check():
-    handouts = load_handouts(ROOT / "content")
-    findings, reports = quality.check_content(handouts, {"fr": load_catalog(ROOT / "locales", "fr")},
+    sheets = load_sheets(ROOT / "content")
+    findings, reports = quality.check_content(sheets, {"fr": load_catalog(ROOT / "locales", "fr")},
                                               ROOT / "locales")
     assert messages(findings) == []
     english = {r.name: float(r.measure.split()[1]) for r in reports if r.lang == "en"}
     french = {r.name: float(r.measure.split()[1]) for r in reports if r.lang == "fr"}
     assert len(english) == len(french) == 9
-    assert max(english.values()) <= quality.WARN_GRADE  # grade 6 or below: the plain-language aim
-    assert min(french.values()) >= quality.WARN_EASE_FR
+    assert max(english.values()) <= readability.WARN_GRADE  # grade 6 or below: the plain-language aim
+    assert min(french.values()) >= readability.WARN_EASE_FR
 
 
 def test_every_shared_rule_is_one_message_and_used_word_for_word_by_the_sheets():
@@ -87,14 +89,14 @@ def test_every_shared_rule_is_one_message_and_used_word_for_word_by_the_sheets()
         assert entries[0].locations == [f"content/_shared.yaml:{rule.line}"], key
         assert any(f"Shared rule '{key}'" in c for c in entries[0].auto_comments)
     urgent = [[t.text for t in h.sections["get_urgent_help"] if t.shared]
-              for h in load_handouts(ROOT / "content")]
+              for h in load_sheets(ROOT / "content")]
     assert all(signs == urgent[0] for signs in urgent)  # the same 911 signs, in the same order
 
 
 def test_a_sheet_naming_an_unknown_shared_rule_is_refused_with_its_line():
     text = SHEET.format(normal="a.", do="b.", call="c.").replace('shared: "sun_protect"', 'shared: "sun_protekt"')
     with pytest.raises(HandoutsError) as caught:
-        parse_handout(text.encode(), Path("x.yaml"), SHARED)
+        parse_sheet(text.encode(), Path("x.yaml"), SHARED)
     assert str(caught.value.problems[0]) == ("x.yaml:17: there is no shared rule 'sun_protekt' in _shared.yaml. "
                                              "Did you mean 'sun_protect'?")
 
@@ -106,13 +108,13 @@ def test_reading_level_thresholds():
     plain = ["Wash your face.", "Use a mild soap.", "Call us if it hurts."]
     hard = ["Postinflammatory hyperpigmentation necessitates comprehensive photoprotection "
             "incorporating broad-spectrum formulations."]
-    assert quality.grade(plain) < 3 < quality.MAX_GRADE < quality.grade(hard)
+    assert readability.grade(plain) < 3 < readability.MAX_GRADE < readability.grade(hard)
     easy = ["Lavez votre peau le matin et le soir.", "Ne la frottez pas."]
-    assert quality.reading_ease_fr(easy) > quality.WARN_EASE_FR
-    assert quality.reading_ease_fr(["L'hyperpigmentation postinflammatoire nécessite une photoprotection "
-                                    "rigoureuse et systématique."]) < quality.MIN_EASE_FR
-    handout = sheet().map_texts(lambda t: replace(t, text=hard[0]))  # every text of the sheet is hard
-    findings = quality.check_reading_level(handout, "en")
+    assert readability.reading_ease_fr(easy) > readability.WARN_EASE_FR
+    assert readability.reading_ease_fr(["L'hyperpigmentation postinflammatoire nécessite une photoprotection "
+                                    "rigoureuse et systématique."]) < readability.MIN_EASE_FR
+    sheet = make_sheet().map_texts(lambda t: replace(t, text=hard[0]))  # every text of the sheet is hard
+    findings = readability.check_reading_level(sheet, "en")
     assert findings and findings[0].is_error and "Flesch-Kincaid" in str(findings[0])
 
 
@@ -123,26 +125,26 @@ def test_reading_level_thresholds():
     ("call", "It still hurts.", "sets a time limit without a number"),
 ])
 def test_thresholds_need_a_number(field, text, words):
-    handout = sheet(**{field: text})
-    found = messages(quality.check_thresholds(handout.texts(), "en", handout.path, handout.name,
-                                              handout.sections["call_the_clinic"]))
+    sheet = make_sheet(**{field: text})
+    found = messages(quality.check_thresholds(sheet.texts(), "en", sheet.path, sheet.name,
+                                              sheet.sections["call_the_clinic"]))
     assert any(words in m for m in found), found
     assert all(m.startswith("error: test.yaml:") for m in found)
 
 
 def test_french_vague_durations_are_found_too():
-    [text] = sheet(normal="x").sections["what_is_happening"]
+    [text] = make_sheet(normal="x").sections["what_is_happening"]
     found = quality.check_thresholds([text.__class__("Ça passe en quelques jours.", 3, "item")], "fr",
                                      Path("fr.po"), "test")
     assert "quelques jours" in str(found[0])
 
 
 def test_a_sign_on_two_levels_is_an_error_in_a_sheet_and_across_sheets():
-    same = sheet(normal="Hives are common at first.", name="hives.yaml")
+    same = make_sheet(normal="Hives are common at first.", name="hives.yaml")
     found = messages(quality.check_levels([same]))
     assert any("'hives' appears under get help right away and normal in 'hives'" in m for m in found), found
-    other = sheet(call="Pus after 3 days.", name="a.yaml")
-    clean = sheet(normal="A little pus is normal.", call="It lasts more than 7 days.", name="b.yaml")
+    other = make_sheet(call="Pus after 3 days.", name="a.yaml")
+    clean = make_sheet(normal="A little pus is normal.", call="It lasts more than 7 days.", name="b.yaml")
     found = messages(quality.check_levels([other, clean]))
     assert any("'pus' is on two levels across the sheets" in m for m in found), found
 
@@ -153,8 +155,8 @@ def test_missing_parts_and_missing_shared_rules_are_reported():
     text = re.sub(r"timeline:\n(  .*\n)+", "", text)
     text = text.replace('  - shared: "call_cold_sore"\n', "")
     text = text.replace('  - shared: "urgent_swelling"\n', "")
-    handout = parse_handout(text.encode(), Path("bare.yaml"), SHARED)
-    found = " | ".join(messages(quality.check_parts(handout)))
+    sheet = parse_sheet(text.encode(), Path("bare.yaml"), SHARED)
+    found = " | ".join(messages(quality.check_parts(sheet)))
     assert "has no a summary of the key actions and warning signs" in found
     assert "has no a time frame" in found
     assert "lacks the shared rule 'call_cold_sore'" in found
@@ -168,9 +170,9 @@ def test_glossary_term_translated_another_way_is_an_error_at_its_line():
           'msgid "Signs of a cold sore: tingling."\nmsgstr "Signes d\'un bouton de fièvre : picotements."\n\n'
           'msgid "Cold sores after microneedling"\nmsgstr "Feux sauvages après le microneedling"\n')
     catalog = parse_po(po.encode(), Path("fr.po"), "fr")
-    glossary = quality.load_glossary(ROOT / "locales", "fr")
+    glossary = glossary_module.load_glossary(ROOT / "locales", "fr")
     assert glossary is not None
-    found = messages(quality.check_glossary(catalog, glossary))
+    found = messages(glossary_module.check_glossary(catalog, glossary))
     assert len(found) == 1 and found[0].startswith("error: fr.po:7: 'cold sore' must be translated 'feu sauvage'")
 
 

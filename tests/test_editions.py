@@ -331,14 +331,14 @@ def test_every_pdf_is_tagged_pdf_ua_with_language_title_and_alt_text(built):
 # ------------------------------------------------------------------ review status
 
 
-def reviewed(project: Path, sheet: str, on: str) -> None:
+def reviewed(project: Path, name: str, on: str) -> None:
     """Mark a sheet reviewed the way a clinician does: status, name, date and the fingerprint of its text."""
-    from handouts.content import load_handouts
+    from handouts.content import load_sheets
     from handouts.review import fingerprint, french_catalog
 
-    path = project / "content" / f"{sheet}.yaml"
-    handout = load_handouts(project / "content", (sheet,))[0]
-    text_hash = fingerprint(handout, french_catalog(project / "locales"))
+    path = project / "content" / f"{name}.yaml"
+    sheet = load_sheets(project / "content", (name,))[0]
+    text_hash = fingerprint(sheet, french_catalog(project / "locales"))
     text = path.read_text()
     text = re.sub(r"review:\n(  .*\n)+", f'review:\n  status: "reviewed"\n  reviewed_by: "Dr. Jeanne Roy"\n'
                   f'  reviewed_on: "{on}"\n  text_hash: "{text_hash}"\n', text)

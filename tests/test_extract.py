@@ -6,8 +6,9 @@ import subprocess
 import sys
 from io import BytesIO
 
-from handouts.catalogs import read_po, template_path
+from handouts.catalogs import template_path
 from handouts.extract import extract_content
+from handouts.po import read_po
 
 from .conftest import ROOT
 

@@ -19,7 +19,7 @@ from dataclasses import replace
 
 import pytest
 
-from handouts import catalogs, config, content, render
+from handouts import brand, catalogs, config, content, render
 
 from .conftest import GOLDEN, ROOT
 
@@ -40,10 +40,10 @@ BUILT_PAGES = {
 def print_html(lang: str, large_print: bool) -> str:
     project = config.load_project(ROOT)
     translator = catalogs.Translator(lang, catalogs.load_catalog(project.locales_dir, lang))
-    handout = content.load_handouts(project.content_dir, (SHEET,))[0]
-    translated = handout.map_texts(lambda t: replace(t, text=translator.gettext(t.text)))
+    sheet = content.load_sheets(project.content_dir, (SHEET,))[0]
+    translated = sheet.map_texts(lambda t: replace(t, text=translator.gettext(t.text)))
     return render.render_html(translated, translator, catalogs.locale_for(lang, project.region),
-                              config.load_brand(project), project, large_print=large_print)
+                              brand.load_brand(project), project, large_print=large_print)
 
 
 def stable(html: str) -> str:

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from handouts import catalogs
-from handouts.catalogs import parse_po, read_po
-from handouts.config import load_brand, load_project
-from handouts.content import load_handout, parse_handout
+from handouts import po
+from handouts.brand import load_brand
+from handouts.config import load_project
+from handouts.content import load_sheet, parse_sheet
 from handouts.errors import EXIT_INPUT, HandoutsError
+from handouts.po import parse_po, read_po
 
 from .conftest import render_sheet
 
@@ -36,7 +37,7 @@ def catalog_problems(name: str) -> list[str]:
 
 
 def content_problems(name: str) -> list[str]:
-    return problems(load_handout, CONTENT / name)
+    return problems(load_sheet, CONTENT / name)
 
 
 # --- Catalogs ----------------------------------------------------------------------------
@@ -138,7 +139,7 @@ def test_catalog_entry_without_msgid_is_not_taken_as_the_header():
 
 
 def test_catalog_of_megabytes_is_refused_at_once():
-    data = catalogs.MAX_PO_BYTES * b"#" + b"\n"
+    data = po.MAX_PO_BYTES * b"#" + b"\n"
     start = time.monotonic()
     found = problems(parse_po, data, Path("fr.po"), "fr")
     assert time.monotonic() - start < 0.5
@@ -170,7 +171,7 @@ def test_braces_and_a_double_percent_are_printed_as_typed():
 
 
 def test_the_valid_content_fixture_loads():
-    assert load_handout(CONTENT / "valid.yaml").title.text == "Redness after microneedling"
+    assert load_sheet(CONTENT / "valid.yaml").title.text == "Redness after microneedling"
 
 
 @pytest.mark.parametrize(
@@ -205,22 +206,22 @@ def test_content_mistakes_name_their_line(name, seen):
 
 
 def test_content_values_yaml_would_convert_stay_text_as_typed():
-    handout = load_handout(CONTENT / "typed-values.yaml")
-    assert handout.summary.text == "no"
-    assert handout.sections["how_long"][0].text == "1:30"
-    assert handout.sections["what_to_avoid"][0].text == "01234"
+    sheet = load_sheet(CONTENT / "typed-values.yaml")
+    assert sheet.summary.text == "no"
+    assert sheet.sections["how_long"][0].text == "1:30"
+    assert sheet.sections["what_to_avoid"][0].text == "01234"
 
 
 def test_content_nested_too_deep_is_refused_not_a_crash():
     # Found by hypothesis-style probing: a RecursionError traceback before.
     for data in (b"title: " + b"[" * 3000 + b"]" * 3000, b"x: &a [*a]\n"):
-        found = problems(parse_handout, data, Path("sheet.yaml"))
+        found = problems(parse_sheet, data, Path("sheet.yaml"))
         assert found and found[0].startswith("sheet.yaml:1: "), found
 
 
 def test_content_of_megabytes_is_refused_at_once():
     start = time.monotonic()
-    found = problems(parse_handout, b'title: "' + b"x" * 5_000_000 + b'"\n', Path("sheet.yaml"))
+    found = problems(parse_sheet, b'title: "' + b"x" * 5_000_000 + b'"\n', Path("sheet.yaml"))
     assert time.monotonic() - start < 0.5
     assert found == ["sheet.yaml:1: is 5000 kB; a YAML file here must be under 1000 kB."]
 

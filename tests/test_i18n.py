@@ -14,8 +14,8 @@ from babel.messages.pofile import read_po as babel_read_po
 from babel.messages.pofile import write_po as babel_write_po
 from click.testing import CliRunner
 
-from handouts import catalogs
-from handouts import i18n as workflow
+from handouts import catalogs, i18n_extract, i18n_status
+from handouts import po as po_module
 from handouts.cli import main
 from handouts.cli_check import check
 from handouts.cli_i18n import i18n
@@ -69,8 +69,8 @@ def test_the_built_in_mapping_is_the_one_in_pyproject() -> None:
     with open(ROOT / "pyproject.toml", "rb") as file:
         assert "babel" in tomllib.load(file)["tool"]
     with open(ROOT / "pyproject.toml", "rb") as file:
-        theirs = workflow.parse_mapping(tomllib.load(file)["tool"]["babel"], ROOT / "pyproject.toml")
-    ours = workflow.parse_mapping(tomllib.loads(workflow.DEFAULT_MAPPING.decode()), ROOT)
+        theirs = i18n_extract.parse_mapping(tomllib.load(file)["tool"]["babel"], ROOT / "pyproject.toml")
+    ours = i18n_extract.parse_mapping(tomllib.loads(i18n_extract.DEFAULT_MAPPING.decode()), ROOT)
     assert ours[1] == theirs[1] == {
         "content/**.yaml": {},
         "templates/**.html": {"silent": "false", "newstyle_gettext": "true"},
@@ -97,7 +97,7 @@ def test_changed_english_turns_fuzzy_with_the_previous_msgid(project: Path, monk
     text = data.decode("utf-8-sig").replace("\r\n", "\n")
     assert ('#, fuzzy\n#| msgid "Redness after microneedling"\nmsgid "Redness after your microneedling"\n'
             in text)
-    catalog = catalogs.read_po(po, "fr")
+    catalog = po_module.read_po(po, "fr")
     assert catalog.get("Redness after your microneedling").fuzzy
 
     # A second extract + update changes nothing more.
@@ -111,7 +111,7 @@ def test_new_message_is_empty_and_vanished_one_is_obsolete(project: Path) -> Non
     change_title(project, "Redness after microneedling", "Zebra crossing 42")
     assert run(i18n, "extract", "--project", str(project)).exit_code == 0
     assert run(i18n, "update", "--project", str(project)).exit_code == 0
-    catalog = catalogs.read_po(fr_po(project), "fr")
+    catalog = po_module.read_po(fr_po(project), "fr")
     assert catalog.get("Zebra crossing 42").msgstr == ""
     assert [e.msgid for e in catalog.obsolete] == ["Redness after microneedling"]
     result = run(check, "--project", str(project))
@@ -135,7 +135,7 @@ def test_init_starts_a_language_that_then_builds(project: Path, tmp_path: Path) 
     path = catalogs.catalog_path(project / "locales", "pt")
     text = path.read_text(encoding="utf-8")
     assert '"Language: pt\\n"' in text and '"Plural-Forms: nplurals=' in text
-    catalog = catalogs.read_po(path, "pt")
+    catalog = po_module.read_po(path, "pt")
     assert catalog.entries and not any(e.translated for e in catalog.entries)
 
     again = run(i18n, "init", "pt", "--project", str(project))
@@ -173,7 +173,7 @@ def test_status_lists_what_is_left_and_strict_gates_on_it(project: Path) -> None
 
 
 def test_percentage_never_rounds_up_to_100() -> None:
-    state = workflow.LanguageStatus("fr", Path("x.po"), translated=999, untranslated=1)
+    state = i18n_status.LanguageStatus("fr", Path("x.po"), translated=999, untranslated=1)
     assert state.percent == 99 and not state.complete
 
 

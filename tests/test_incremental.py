@@ -158,7 +158,7 @@ def test_a_failing_sheet_in_a_worker_is_reported_and_nothing_is_written(project,
 # ------------------------------------------------------------------ processes
 
 
-def handouts(*args: str, **kwargs) -> subprocess.Popen:
+def sheets(*args: str, **kwargs) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "handouts", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, **kwargs)
 
@@ -176,7 +176,7 @@ def test_ctrl_c_stops_the_workers_and_writes_nothing(project, tmp_path):
     out = tmp_path / "out"
     run_build(project, out)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    process = handouts("build", "--project", str(project), "--out", str(out), "--force", "--jobs", "2",
+    process = sheets("build", "--project", str(project), "--out", str(out), "--force", "--jobs", "2",
                        "--lang", "fr", "--lang", "en", "--lang", "fr+en", "--large-print")
     assert process.stderr is not None
     first = process.stderr.readline()  # "[1/27] rendered ...": the workers are busy
@@ -199,7 +199,7 @@ def test_ctrl_c_stops_the_workers_and_writes_nothing(project, tmp_path):
 
 
 def test_progress_is_plain_lines_without_a_terminal_and_ends_with_a_summary(project, tmp_path):
-    process = handouts("build", "--project", str(project), "--out", str(tmp_path), "--lang", "fr", "--jobs", "2",
+    process = sheets("build", "--project", str(project), "--out", str(tmp_path), "--lang", "fr", "--jobs", "2",
                        *WARM)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr
@@ -208,7 +208,7 @@ def test_progress_is_plain_lines_without_a_terminal_and_ends_with_a_summary(proj
     assert [line.split(" rendered ")[0] for line in lines] == expected
     assert stdout.splitlines()[-1].startswith("Done in ")
     assert stdout.splitlines()[-1].endswith(f": {len(WARM)} built, 0 unchanged, 0 failed (fr).")
-    process = handouts("build", "--project", str(project), "--out", str(tmp_path), "--lang", "fr", *WARM)
+    process = sheets("build", "--project", str(project), "--out", str(tmp_path), "--lang", "fr", *WARM)
     stdout, stderr = process.communicate(timeout=60)
     assert stdout.startswith(f"Nothing to do: all {len(WARM)} PDFs are up to date")
     assert stderr in ("", SUBSET_HINT + "\n")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from handouts import catalogs
 from handouts.cli import main
 
 from .conftest import ROOT, copy_project
@@ -134,10 +135,9 @@ def test_the_catalog_headers_name_the_full_code(regional, tmp_path):
 
 
 def test_the_html_language_tags_are_bcp47():
-    from handouts import render
     from handouts.catalogs import locale_for
 
-    assert [render.html_language(locale_for(code)) for code in ("pt_BR", "zh_Hans", "zh_Hant", "fr")] == [
+    assert [catalogs.html_language(locale_for(code)) for code in ("pt_BR", "zh_Hans", "zh_Hant", "fr")] == [
         "pt-BR", "zh-Hans", "zh-Hant", "fr-CA"]
 
 
@@ -167,11 +167,11 @@ def test_an_unreviewed_translation_is_marked_listed_and_refused_by_release(tmp_p
 
     # A clinician reviewed the sheet itself, its exact text (text_hash), so that --release
     # has only the translation left to refuse.
-    from handouts.content import load_handouts
+    from handouts.content import load_sheets
     from handouts.review import fingerprint, french_catalog
 
     sheet = project / "content" / "redness.yaml"
-    text_hash = fingerprint(load_handouts(project / "content", ("redness",))[0], french_catalog(project / "locales"))
+    text_hash = fingerprint(load_sheets(project / "content", ("redness",))[0], french_catalog(project / "locales"))
     draft = 'status: "draft"\n  reviewed_by: ""\n  reviewed_on: ""\n'
     assert draft in sheet.read_text(encoding="utf-8"), "the sheet's review block changed"
     sheet.write_text(sheet.read_text(encoding="utf-8").replace(draft,
@@ -209,7 +209,7 @@ def test_times_follow_each_languages_clock():
     from datetime import time
 
     from handouts.catalogs import locale_for
-    from handouts.render import format_time_of_day
+    from handouts.local_formats import format_time_of_day
 
     nine = time(9, 0)
     assert format_time_of_day(nine, locale_for("fr")) == "9\u00a0h"

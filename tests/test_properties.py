@@ -7,9 +7,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from handouts.catalogs import Catalog, parse_po
-from handouts.content import Handout, parse_handout
+from handouts.content import Sheet, parse_sheet
 from handouts.errors import HandoutsError
+from handouts.po import Catalog, parse_po
 
 from .conftest import HEADER
 
@@ -33,13 +33,13 @@ def assert_located(err: HandoutsError, path: Path, data: bytes) -> None:
         assert 1 <= problem.line <= line_count(data) + 1, f"line {problem.line} of {line_count(data)}: {problem}"
 
 
-def check_content(data: bytes) -> Handout | None:
+def check_content(data: bytes) -> Sheet | None:
     try:
-        result = parse_handout(data, CONTENT_PATH)
+        result = parse_sheet(data, CONTENT_PATH)
     except HandoutsError as err:
         assert_located(err, CONTENT_PATH, data)
         return None
-    assert isinstance(result, Handout)
+    assert isinstance(result, Sheet)
     return result
 
 
@@ -115,9 +115,9 @@ def test_content_valid_files_keep_every_text(texts):
         f"what_is_happening:\n  - {quoted[2]}\nhow_long:\n  - {quoted[3]}\nwhat_to_do:\n  - {quoted[4]}\n"
         f"what_to_avoid:\n  - {quoted[5]}\ncall_the_clinic:\n  - {quoted[6]}\nget_urgent_help:\n  - {quoted[7]}\n"
     ).encode()
-    handout = check_content(data)
-    assert handout is not None
-    assert [t.text for t in handout.texts()] == [" ".join(t.split()) for t in texts]
+    sheet = check_content(data)
+    assert sheet is not None
+    assert [t.text for t in sheet.texts()] == [" ".join(t.split()) for t in texts]
 
 
 # --- Catalogs ----------------------------------------------------------------------------

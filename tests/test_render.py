@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from handouts.errors import HandoutsError
-from handouts.render import format_phone
+from handouts.local_formats import format_phone
 
 from .conftest import render_sheet
 

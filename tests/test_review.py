@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from handouts.cli import main
-from handouts.content import load_handouts
+from handouts.content import load_sheets
 from handouts.review import fingerprint, french_catalog
 
 from .conftest import pdf_text
@@ -23,24 +23,24 @@ def text_of(path: Path) -> str:
     return pdf_text(path).replace("\u00a0", " ")
 
 
-def mark_reviewed(project: Path, sheet: str) -> str:
-    handout = load_handouts(project / "content", (sheet,))[0]
-    text_hash = fingerprint(handout, french_catalog(project / "locales"))
-    path = project / "content" / f"{sheet}.yaml"
+def mark_reviewed(project: Path, name: str) -> str:
+    sheet = load_sheets(project / "content", (name,))[0]
+    text_hash = fingerprint(sheet, french_catalog(project / "locales"))
+    path = project / "content" / f"{name}.yaml"
     path.write_text(re.sub(r"review:\n(  .*\n)+", 'review:\n  status: "reviewed"\n  reviewed_by: "Dr. Jeanne Roy"\n'
                            f'  reviewed_on: "2026-11-20"\n  text_hash: "{text_hash}"\n', path.read_text()))
     return text_hash
 
 
 def test_the_fingerprint_covers_the_english_and_the_french(project):
-    handout = load_handouts(project / "content", ("dryness",))[0]
+    sheet = load_sheets(project / "content", ("dryness",))[0]
     catalog = french_catalog(project / "locales")
-    before = fingerprint(handout, catalog)
-    assert re.fullmatch(r"sha256:[0-9a-f]{16}", before) and fingerprint(handout, catalog) == before
+    before = fingerprint(sheet, catalog)
+    assert re.fullmatch(r"sha256:[0-9a-f]{16}", before) and fingerprint(sheet, catalog) == before
     po = project / "locales" / "fr" / "LC_MESSAGES" / "messages.po"
     po.write_text(po.read_text().replace('msgstr "Pas d\'eau chaude ni de savon fort."',
                                          'msgstr "Évitez l\'eau chaude et les savons forts."'))
-    assert fingerprint(handout, french_catalog(project / "locales")) != before
+    assert fingerprint(sheet, french_catalog(project / "locales")) != before
 
 
 def test_a_reviewed_sheet_edited_afterwards_prints_as_a_draft(project, tmp_path):

@@ -601,7 +601,7 @@ def test_check_text_size_refuses_too_much_text_naming_the_sheet_and_its_file():
 
 
 def test_check_translation_length_fits_every_real_translation_and_refuses_a_paste():
-    from handouts.catalogs import read_po
+    from handouts.po import read_po
 
     catalog = read_po(ROOT / CATALOG, "fr")
     for entry in catalog.entries:

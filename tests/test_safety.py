@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from handouts import brand as brand_module
 from handouts import build as pipeline
-from handouts import cache, catalogs, config, logo, publish, translation_rules, workers
+from handouts import cache, catalogs, config, findings, logo, po, publish, translation_rules, workers
 from handouts.errors import EXIT_INPUT, EXIT_USAGE, HandoutsError
 from handouts.options import BuildOptions
 
@@ -73,7 +74,7 @@ def translate(path: Path, msgid: str, msgstr: str) -> int:
     raise AssertionError(f"no msgid {msgid!r} in {path}")
 
 
-def handouts(*args: str, cwd: Path, timeout: float = 60, **kwargs) -> subprocess.CompletedProcess:
+def sheets(*args: str, cwd: Path, timeout: float = 60, **kwargs) -> subprocess.CompletedProcess:
     """The real command in its own process (a hang ends the test instead of the suite)."""
     return subprocess.run([sys.executable, "-m", "handouts", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, **kwargs)
@@ -89,10 +90,10 @@ def test_blank_translation_is_refused_by_check_and_not_counted_translated(projec
     result = cli("check", "--project", str(project))
     assert result.exit_code == EXIT_INPUT, result.output
     assert f"messages.po:{line}: the translation is blank" in result.output
-    catalog = catalogs.read_po(catalog_file, "fr")
+    catalog = po.read_po(catalog_file, "fr")
     entry = catalog.get(URGENT)
     assert not entry.translated  # so 'i18n status' and completeness agree: not translated
-    template = catalogs.read_po(project / "locales" / "messages.pot")
+    template = po.read_po(project / "locales" / "messages.pot")
     done, _, total = catalogs.completeness(catalog, template)
     assert done == total - 1
     status = cli("i18n", "status", "--strict", "--project", str(project))
@@ -129,7 +130,7 @@ def test_blank_translation_stops_the_build_with_its_line(project, cli, tmp_path)
 ])
 def test_translation_may_not_add_or_change_a_number(english, translation, expected):
     problems = translation_rules.check_numbers(english, translation, "fr")
-    assert problems and problems[-1][0] == translation_rules.ERROR, problems
+    assert problems and problems[-1][0] == findings.ERROR, problems
     assert f"prints the number{'s' if ',' in expected else ''} {expected}" in problems[-1][1]
 
 
@@ -220,7 +221,7 @@ def test_qr_address_with_look_alike_letters_is_refused(project, url):
     end = text.index("\n", start)
     brand_file.write_text(text[:start] + f'qr: "{url}"' + text[end:], encoding="utf-8")
     with pytest.raises(HandoutsError) as caught:
-        config.load_brand(config.load_project(project), "studio-rosemont")
+        brand_module.load_brand(config.load_project(project), "studio-rosemont")
     assert "qr is" in str(caught.value)
 
 
@@ -301,7 +302,7 @@ def test_catalog_folder_that_links_outside_is_refused(project, cli, outside, tmp
 def test_fifo_named_like_a_content_file_is_refused_not_waited_for(project, tmp_path):
     os.mkfifo(project / "content" / "fifo.yaml")
     for command in (("check",), ("list",), ("build", "--out", str(tmp_path / "out"), "--lang", "fr")):
-        result = handouts(*command, cwd=project, timeout=60)  # it used to wait for ever
+        result = sheets(*command, cwd=project, timeout=60)  # it used to wait for ever
         assert result.returncode == EXIT_INPUT, result.stderr
         assert "fifo.yaml: is a pipe (FIFO), not a regular content file" in result.stdout + result.stderr
 
@@ -311,7 +312,7 @@ def test_yaml_file_growing_past_its_limit_is_refused_while_read(project):
     with pytest.raises(HandoutsError, match="zero.yaml: is a link to /dev/zero"):
         from handouts import content
 
-        content.load_handouts(project / "content")
+        content.load_sheets(project / "content")
     from handouts.safefile import read_file
 
     with pytest.raises(HandoutsError, match="is a device, not a regular file"):
@@ -330,7 +331,7 @@ def test_cache_and_pdfs_that_are_special_files_are_made_again(project, cli, tmp_
     if hasattr(os, "mkfifo"):
         (out / "fr" / "redness.pdf").unlink()
         os.mkfifo(out / "fr" / "redness.pdf")
-    result = handouts("build", "--out", str(out), "--lang", "fr", "redness", cwd=project, timeout=120)
+    result = sheets("build", "--out", str(out), "--lang", "fr", "redness", cwd=project, timeout=120)
     assert result.returncode == 0, result.stderr
     assert (out / "fr" / "redness.pdf").read_bytes().startswith(b"%PDF")
 
@@ -354,7 +355,7 @@ def logo_problems(project: Path, name: str, data: bytes) -> str:
     (folder / name).write_bytes(data)
     replace_in(folder / "brand.yaml", '"logo.svg"', f'"{name}"')
     with pytest.raises(HandoutsError) as caught:
-        config.load_brand(config.load_project(project))
+        brand_module.load_brand(config.load_project(project))
     return str(caught.value)
 
 
@@ -378,7 +379,7 @@ def test_small_png_with_text_chunks_is_accepted(project):
     logo = png(40, 20, (b"tEXt", b"Software\0test"), (b"zTXt", b"Comment\0\0" + zlib.compress(b"a logo")))
     (project / "brands" / "clinique-demo" / "logo.png").write_bytes(logo)
     replace_in(project / BRAND, '"logo.svg"', '"logo.png"')
-    assert config.load_brand(config.load_project(project)).logo.name == "logo.png"
+    assert brand_module.load_brand(config.load_project(project)).logo.name == "logo.png"
 
 
 def svg(body: str) -> bytes:

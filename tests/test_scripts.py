@@ -16,7 +16,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from handouts import fonts
+from handouts import catalogs, fonts
 from handouts.errors import HandoutsError
 from handouts.pdf import PdfRenderer
 
@@ -205,7 +205,7 @@ def test_an_arabic_page_is_right_to_left_and_a_french_one_is_not():
 
     assert render.text_direction(locale_for("ar")) == "rtl"
     assert render.text_direction(locale_for("fr")) == "ltr"
-    assert render.html_language(locale_for("fr")) == "fr-CA"
+    assert catalogs.html_language(locale_for("fr")) == "fr-CA"
 
 
 def test_the_phone_number_reads_in_order_left_to_right_in_arabic(arabic):

@@ -15,7 +15,7 @@ import pypdf
 import pytest
 
 from handouts import build as pipeline
-from handouts import catalogs, config, content, dist_paths, plan, site, thumbnails
+from handouts import catalogs, config, content, dist_paths, errors, plan, site, thumbnails
 from handouts.options import BuildOptions
 from handouts.thumbnails import THUMBNAIL_WIDTH
 
@@ -151,7 +151,7 @@ def test_every_page_loads_only_files_inside_the_folder(built):
                 continue
             assert not re.match(r"^[a-z][a-z0-9+.-]*:|^//|^/", target) or target == "data:,", (path, target)
             assert (path.parent / unquote(target.split("#")[0])).resolve().is_file(), (path, target)
-    for asset in sorted([*(built / site.ASSETS).glob("*.css"), *(built / site.ASSETS).glob("*.js")]):
+    for asset in sorted([*(built / dist_paths.ASSETS).glob("*.css"), *(built / dist_paths.ASSETS).glob("*.js")]):
         code = re.sub(r"/\*.*?\*/", "", asset.read_text(encoding="utf-8"), flags=re.S)
         assert not re.search(r"https?:|@import|url\(|fetch\(|XMLHttpRequest", code), asset
 
@@ -300,7 +300,7 @@ def test_the_catalogue_is_published_with_the_pdfs_in_one_go(project, tmp_path, m
         return real(src, dst)
 
     monkeypatch.setattr(os, "replace", failing)
-    with pytest.raises(pipeline.HandoutsError, match="nothing was changed"):
+    with pytest.raises(errors.HandoutsError, match="nothing was changed"):
         run_build(project, out, "fr", sheets=("redness",))
     monkeypatch.setattr(os, "replace", real)
     assert any(str(path).endswith("redness.pdf") for path in calls)  # it had already replaced the PDF
@@ -401,7 +401,7 @@ def test_a_right_to_left_language_gets_its_direction_on_the_web_page(project, cl
     if lang not in catalogs.languages(project / "locales"):
         assert cli("i18n", "init", lang, cwd=project).exit_code == 0
     planned = plan.prepare(BuildOptions(project, (lang,), ("redness",), large_print=False))
-    html = site.web_page(planned, planned.handouts[0], lang, "logo.svg", ["fr", "zh_Hans"], lambda relpath: False)
+    html = site.web_page(planned, planned.sheets[0], lang, "logo.svg", ["fr", "zh_Hans"], lambda relpath: False)
     assert Page(html).html_attrs["dir"] == "rtl" and Page(html).html_attrs["lang"].startswith(lang)
     assert '<a href="../fr/redness.html" hreflang="fr" lang="fr">Français</a>' in html
     assert '<a href="../zh_Hans/redness.html" hreflang="zh-Hans" lang="zh-Hans">' in html

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from handouts import translation_rules
-from handouts.catalogs import Entry, read_po
+from handouts.po import read_po
+from handouts.po_syntax import Entry
 
 ROOT = Path(__file__).resolve().parent.parent
 
