@@ -195,13 +195,14 @@ def _unclosed_quote_line(text: str, until: int | None) -> int | None:
     return None
 
 
-def _convert(node: yaml.Node, path: Path, lines: list[str], problems: list[Problem]) -> Node:
+def _convert(node: yaml.Node, path: Path, lines: list[str], problems: list[Problem], *,
+             comment_checked: bool = False) -> Node:
     line = node.start_mark.line + 1
     if node.tag not in _PLAIN_TAGS:
         problems.append(Problem(f"YAML tags such as '{node.tag}' are not allowed.", path, line))
     if isinstance(node, yaml.ScalarNode):
         quoted = node.style in ("'", '"', "|", ">")
-        if not quoted:
+        if not quoted and not comment_checked:
             _check_cut_comment(node, path, lines, problems)
         return Scalar(node.value, line, quoted)
     if isinstance(node, yaml.SequenceNode):
@@ -223,9 +224,10 @@ def _convert(node: yaml.Node, path: Path, lines: list[str], problems: list[Probl
                 )
             )
             continue
-        if isinstance(value_node, yaml.ScalarNode) and value_node.style is None and not value_node.value:
+        empty = isinstance(value_node, yaml.ScalarNode) and value_node.style is None and not value_node.value
+        if empty:  # 'colour: #1a2b3c': what YAML took for a comment follows the key
             _check_cut_comment(value_node, path, lines, problems, after=key_node.end_mark)
-        mapping.items[key] = (key_line, _convert(value_node, path, lines, problems))
+        mapping.items[key] = (key_line, _convert(value_node, path, lines, problems, comment_checked=empty))
     return mapping
 
 

@@ -55,8 +55,6 @@ def test_text_after_an_unquoted_hash_would_be_dropped_so_it_is_refused():
     assert line == 2 and "'#1a2b3c'" in message
 
 
-@pytest.mark.xfail(strict=True, reason="yamlfile reports an empty value cut by '#' twice (after the key, then "
-                   "as the empty scalar); passes, and must lose this mark, once it is reported once")
 def test_a_value_that_is_only_a_comment_is_reported_once():
     assert len(refused('title: "a"\ncolour: #1a2b3c\n')) == 1
 
