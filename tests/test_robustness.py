@@ -201,7 +201,9 @@ def test_kill_9_at_any_moment_leaves_only_complete_pdfs_and_the_next_build_clean
                 wait_for(build, appeared(out, left_before, lambda name: name.endswith(".previous")))
             else:
                 time.sleep(float(point))
-            if isinstance(point, str):
+            # The renames take about a millisecond: on a busy machine the build may be done before the
+            # poll sees the first one. The PDFs are then checked all the same (old or new, never a mix).
+            if isinstance(point, str) and point != "at the first renaming":
                 assert build.process.poll() is None, f"the build ended before it could be killed {point}"
             build.kill()
             build.process.wait()
