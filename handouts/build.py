@@ -9,19 +9,24 @@ everything succeeded, except that a language that cannot be printed fails alone.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from handouts import catalogs, dist_paths, site
-from handouts.cache import Cache, cache_file, is_current, read_cache, updated_cache
+from handouts import dist_paths, stamp
 from handouts.errors import HandoutsError, Problem
 from handouts.options import BuildOptions
-from handouts.pdf import Part
-from handouts.plan import Plan, Task, prepare
-from handouts.publish import check_output_folder, clean_stale_temporaries, output_lock, publish
-from handouts.workers import Outcome, Progress, check_subsetting, default_jobs, make_pdfs
+from handouts.publish import output_lock, publish
+
+if TYPE_CHECKING:  # the rest is imported when there is something to check: a no-op needs none of it
+    from handouts.cache import Cache
+    from handouts.pdf import Part
+    from handouts.plan import Plan, Task
+    from handouts.workers import Outcome, Progress
+
 
 
 @dataclass
@@ -62,8 +67,27 @@ def build(options: BuildOptions, progress: Progress | None = None,
     replaces the old one in a single rename, so no reader ever sees a partial file.
     """
     started = time.perf_counter()
+    inputs = stamp.take(options)  # before anything is read: a file saved during the build is never missed
+    out_dir = stamp.output_dir(options)
+    if not options.force and inputs is not None and (out_dir / stamp.STAMP_NAME).is_file():
+        with output_lock(out_dir):
+            saved = stamp.saved_result(out_dir, inputs)
+        if saved is not None:  # nothing changed since the last build: what it printed, again
+            return BuildResult(unchanged=saved.pdfs, catalogue=saved.catalogue, warnings=saved.warnings,
+                               seconds=time.perf_counter() - started, jobs=0)
+    return full_build(options, inputs, out_dir, started, progress, note)
+
+
+def full_build(options: BuildOptions, inputs: str | None, out_dir: Path, started: float,
+               progress: Progress | None, note: Callable[[str], None] | None) -> BuildResult:
+    """Plan every sheet, check each PDF's key, make those that changed, publish, and stamp the result."""
+    from handouts import site
+    from handouts.cache import is_current, read_cache
+    from handouts.plan import prepare
+    from handouts.publish import check_output_folder, clean_stale_temporaries
+    from handouts.workers import check_subsetting, default_jobs, make_pdfs
+
     plan = prepare(options)
-    out_dir = (options.out_dir or plan.project.root / "dist").resolve()
     check_output_folder(out_dir, plan.project)
     with output_lock(out_dir):
         for folder in {out_dir, *(out_dir / t.edition.folder for t in plan.tasks), *site.folders(out_dir, plan)}:
@@ -81,8 +105,19 @@ def build(options: BuildOptions, progress: Progress | None = None,
         if judged.problems or plan.failed:
             result.seconds = time.perf_counter() - started
             raise build_failed(plan, todo, judged, result)
+        save_stamp(out_dir, inputs, plan, result)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def save_stamp(out_dir: Path, inputs: str | None, plan: Plan, result: BuildResult) -> None:
+    """After a successful build: the stamp that lets the next one, if nothing changed, stop at once."""
+    assert result.catalogue is not None
+    record = stamp.stamp_file(out_dir, inputs, [t.relpath for t in plan.tasks], result.warnings,
+                              result.catalogue.relative_to(out_dir).as_posix())
+    if record is not None:
+        with contextlib.suppress(HandoutsError):  # a full disk, say: the next build does the full check again
+            publish([record])
 
 
 def judge(plan: Plan, todo: list[Task], outcomes: list[Outcome]) -> Judged:
@@ -109,6 +144,9 @@ def judge(plan: Plan, todo: list[Task], outcomes: list[Outcome]) -> Judged:
 def publish_outputs(plan: Plan, out_dir: Path, cache: Cache, good: list[tuple[Task, bytes]],
                     result: BuildResult) -> None:
     """Publish the good PDFs with the catalogue, the web pages, the thumbnails of new PDFs and the cache."""
+    from handouts import site
+    from handouts.cache import cache_file, updated_cache
+
     files = [(out_dir / task.relpath, pdf) for task, pdf in good]
     cache = updated_cache(out_dir, cache, good)
     web_files = site.outputs(plan, out_dir, cache, dict(files))
@@ -137,6 +175,8 @@ def build_failed(plan: Plan, todo: list[Task], judged: Judged, result: BuildResu
 
 
 def page_overflow(task: Task, lang: str, part: Part, pages: int) -> Problem:
+    from handouts import catalogs
+
     name = catalogs.language_name(lang)
     limit = f"{part.max_pages} page{'s' if part.max_pages > 1 else ''}"
     return Problem(

@@ -61,11 +61,24 @@ def missing_fonts(project: Project) -> list[Problem]:
     return problems
 
 
+# Each font's bytes and the characters they draw, in this process: a build asks three times (the
+# project's check, the pages' check, the renderer) and 'watch' on every save. Keyed by the bytes
+# themselves, read each time (a few milliseconds), so a font changed on disk is never answered from here.
+_DRAWN: dict[Path, tuple[bytes, frozenset[int]]] = {}
+
+
 def font_code_points(path: Path) -> set[int]:
     """The characters a font file can draw; a damaged file is an error naming it, not a traceback."""
+    data = read_file(path, MAX_FONT_BYTES, path.parent.parent, what="font file", exit_code=EXIT_ENVIRONMENT)
+    known = _DRAWN.get(path)
+    if known is None or known[0] != data:
+        known = _DRAWN[path] = (data, frozenset(_read_cmap(path, data)))
+    return set(known[1])
+
+
+def _read_cmap(path: Path, data: bytes) -> set[int]:
     from fontTools.ttLib import TTFont, TTLibError
 
-    data = read_file(path, MAX_FONT_BYTES, path.parent.parent, what="font file", exit_code=EXIT_ENVIRONMENT)
     try:
         with TTFont(io.BytesIO(data), lazy=True) as font:
             cmap = font.getBestCmap()

@@ -117,8 +117,10 @@ def prepare(options: BuildOptions) -> Plan:
     names = check_sheet_names(project.content_dir, options.sheets)
     brand, sheets, languages = load(project, options, names, used_langs)
     # A clinician's review covers the exact text: changed since, the sheet is a draft again.
-    sheets = review.apply_reviews(sheets, project.locales_dir)
-    warnings = review.stale_warnings(sheets, project.locales_dir)
+    french = (languages.translators["fr"].catalog if "fr" in languages.translators  # the French catalog, parsed once
+              else review.french_catalog(project.locales_dir))
+    sheets = review.apply_reviews(sheets, project.locales_dir, french)
+    warnings = review.stale_warnings(sheets, project.locales_dir, french)
     review_problems, review_warnings = review.check_reviews(sheets, options.release, options.today or date.today())
     raise_if_any(review_problems)
     warnings += review_warnings

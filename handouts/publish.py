@@ -14,10 +14,13 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from handouts import config
 from handouts.errors import EXIT_OUTPUT, EXIT_USAGE, HandoutsError
 from handouts.safefile import umask
+
+if TYPE_CHECKING:
+    from handouts import config
 
 TEMP_PREFIX = ".handouts-tmp-"
 LOCK_NAME = ".handouts.lock"

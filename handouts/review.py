@@ -72,9 +72,9 @@ def apply_reviews(sheets: list[Sheet], locales_dir: Path, catalog: Catalog | Non
     return result
 
 
-def stale_warnings(sheets: list[Sheet], locales_dir: Path) -> list[Problem]:
+def stale_warnings(sheets: list[Sheet], locales_dir: Path, catalog: Catalog | None = None) -> list[Problem]:
     """One warning per reviewed sheet whose text changed since the review."""
-    catalog = french_catalog(locales_dir)
+    catalog = catalog if catalog is not None else french_catalog(locales_dir)
     warnings = []
     for sheet in apply_reviews(sheets, locales_dir, catalog):
         review = sheet.review

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from handouts import build as pipeline
-from handouts import cache, publish
+from handouts import cache, publish, stamp
 from handouts.options import BuildOptions
 from handouts.pdf import SUBSET_HINT
 
@@ -114,6 +114,7 @@ def test_edition_options_tool_and_library_versions_are_part_of_the_key(warm, mon
     assert len(run_build(project, out, paper="a4").written) == len(WARM)
     assert run_build(project, out, paper="a4").written == []
     monkeypatch.setattr(cache, "tool_fingerprint", lambda: "another version of handouts or WeasyPrint")
+    monkeypatch.setattr(stamp, "_tool", lambda: ["another version of handouts or WeasyPrint"])  # the no-op's stamp
     assert len(run_build(project, out, paper="a4").written) == len(WARM)
 
 
