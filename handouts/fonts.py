@@ -81,6 +81,9 @@ def _read_cmap(path: Path, data: bytes) -> set[int]:
 
     try:
         with TTFont(io.BytesIO(data), lazy=True) as font:
+            # Plain names for the glyphs: the code points are the same, and the real names
+            # (from the CFF or post table) would cost five times as long to read.
+            font.setGlyphOrder([f"glyph{number}" for number in range(font["maxp"].numGlyphs)])
             cmap = font.getBestCmap()
     except (TTLibError, OSError, ValueError, KeyError, AssertionError, EOFError, struct.error) as err:
         raise HandoutsError(

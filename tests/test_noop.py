@@ -235,3 +235,19 @@ def test_a_damaged_stamp_a_link_or_a_killed_builds_temporary_mean_the_full_check
 def test_the_stamp_covers_the_projects_inputs_and_skips_the_lock():
     assert stamp.INPUTS == config.INPUTS
     assert publish.LOCK_NAME in stamp._SKIPPED_OUTPUTS
+
+
+def test_the_fonts_code_points_are_read_once_and_are_those_of_their_real_cmap(monkeypatch):
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from handouts import fonts
+
+    declared = fonts.declared_fonts(ROOT / "templates")
+    assert len(declared) == 6
+    for path in declared:
+        with TTFont(io.BytesIO(path.read_bytes())) as font:  # the glyph names read from the font itself
+            assert fonts.font_code_points(path) == set(font.getBestCmap()), path.name
+    monkeypatch.setattr(fonts, "_read_cmap", lambda path, data: pytest.fail(f"{path.name} read again"))
+    assert fonts.code_points(ROOT / "templates") == fonts.code_points(ROOT / "templates")
