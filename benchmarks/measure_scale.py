@@ -8,7 +8,6 @@ sampled from /proc while the build runs, never asked of the package.
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import tempfile
@@ -19,7 +18,6 @@ from pathlib import Path
 import procwatch
 from common import (
     ENV,
-    PO_RELPATH,
     BenchError,
     CliRun,
     Row,
@@ -29,7 +27,6 @@ from common import (
     median,
     ms,
     parse_summary,
-    po_quote,
     run_cli,
     verdict,
 )
@@ -43,47 +40,26 @@ SCALE_OPTIONS = ("--lang", "en", "--lang", "fr", "--no-large-print")
 # ---------------------------------------------------------------- synthetic projects
 
 
-def sheet_yaml(base: object, name: str, number: int, shift_base: int) -> str:
-    """One synthetic content file: a real sheet with its own title and its list items rotated."""
-    title = f"{base.title.text} (variant {number})"  # type: ignore[attr-defined]
-    lines = [f"# Synthetic sheet for benchmarks/bench.py, made from content/{base.name}.yaml.",  # type: ignore[attr-defined]
-             f"title: {json.dumps(title, ensure_ascii=False)}",
-             f"summary: {json.dumps(base.summary.text, ensure_ascii=False)}",  # type: ignore[attr-defined]
-             "review:", '  status: "draft"', '  reviewed_by: ""', '  reviewed_on: ""']
-    for key, items in base.sections.items():  # type: ignore[attr-defined]
-        shift = shift_base % len(items)  # each variant of a sheet in another order
-        lines.append(f"{key}:")
-        lines += [f"  - {json.dumps(t.text, ensure_ascii=False)}" for t in items[shift:] + items[:shift]]
-    return "\n".join(lines) + "\n"
-
-
 def make_synthetic(source: Path, dest: Path, files: int) -> dict[str, int]:
-    """``files`` content files made from the real ones, and a French catalog that translates them all."""
-    from handouts import catalogs, content
+    """``files`` content files: copies of the real sheets under new names (``redness-v0012.yaml``).
 
+    A copy keeps every text, so the French catalog already translates it and 'handouts check'
+    accepts it as it accepts the real sheet; the rules every sheet shares come along too.
+    """
     dest.mkdir(parents=True)
     for name in ("handouts.yaml", "templates", "fonts", "brands", "locales"):
         item = source / name
         (shutil.copytree(item, dest / name) if item.is_dir() else shutil.copy2(item, dest / name))
     (dest / "content").mkdir()
-    real = content.load_sheets(source / "content")
-    catalog = catalogs.load_catalog(source / "locales", "fr")
-    if catalog is None:
-        raise BenchError("the project has no French catalog")
-    french = {entry.msgid: entry.msgstr for entry in catalog.entries if entry.msgctxt is None and entry.translated}
-    entries = []
+    for shared in (source / "content").glob("_*.yaml"):
+        shutil.copy2(shared, dest / "content" / shared.name)
+    real = sorted(p for p in (source / "content").glob("*.yaml") if not p.name.startswith("_"))
+    if not real:
+        raise BenchError("the project has no content file to copy")
     for number in range(1, files + 1):
         base = real[(number - 1) % len(real)]
-        name = f"{base.name}-v{number:04d}"
-        (dest / "content" / f"{name}.yaml").write_text(
-            sheet_yaml(base, name, number, (number - 1) // len(real)), encoding="utf-8")
-        if base.title.text in french:
-            entries.append(f"\n#. Sheet '{name}': title.\n#: content/{name}.yaml:2\n"
-                           f"msgid {po_quote(f'{base.title.text} (variant {number})')}\n"
-                           f"msgstr {po_quote(f'{french[base.title.text]} (variante {number})')}\n")
-    with (dest / PO_RELPATH).open("a", encoding="utf-8") as po:
-        po.write("".join(entries))
-    return {"files": files, "new_messages": len(entries)}
+        shutil.copyfile(base, dest / "content" / f"{base.stem}-v{number:04d}.yaml")
+    return {"files": files, "new_messages": 0}
 
 
 def prepare_projects(source: Path, work: Path, sizes: list[int]) -> dict[int, Path]:
@@ -95,7 +71,7 @@ def prepare_projects(source: Path, work: Path, sizes: list[int]) -> dict[int, Pa
         info = make_synthetic(source, folder, count // 2)
         checked = run_cli(["check", "--project", folder], work, check=False)
         last = (checked.stdout.strip().splitlines() or ["(no output)"])[-1]
-        log(f"  made {folder.name}: {info['files']} content files, {info['new_messages']} new French titles "
+        log(f"  made {folder.name}: {info['files']} content files, "
             f"({time.perf_counter() - started:.1f} s); handouts check: exit {checked.returncode}: {last}")
         if checked.returncode != 0:
             raise BenchError(f"handouts check refused the synthetic project:\n{checked.stdout[-2000:]}")
