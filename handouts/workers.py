@@ -232,12 +232,10 @@ def make_batch(tasks: list[Task]) -> list[Outcome]:
 def make_pdfs(plan: Plan, tasks: list[Task], jobs: int, progress: Progress | None = None) -> list[Outcome]:
     """Make the tasks' PDFs, in worker processes when there are several; results in task order.
 
-    The unit of work is a batch: the PDFs of one sheet in one print size that share a language,
-    so a bilingual PDF is written from the layouts of its one-language PDFs. The costliest
-    batches go first, so that no worker is left with a long one at the end.
+    The unit of work is a batch (:func:`sharing_layouts`), the costliest first, so that no worker
+    is left with a long one at the end.
     """
     from handouts import pool
-    from handouts.plan import sharing_layouts
 
     project = plan.project
     key: RendererKey = (project.templates_dir, plan.allowed, project.fonts_dir, plan.inputs)
@@ -252,6 +250,21 @@ def make_pdfs(plan: Plan, tasks: list[Task], jobs: int, progress: Progress | Non
     else:
         outcomes = pool.make_in_workers(batches, key, jobs, deadline, progress)
     return [outcomes[t.relpath] for t in tasks]
+
+
+def sharing_layouts(tasks: list[Task]) -> list[list[Task]]:
+    """The tasks in groups that share layouts: one sheet in one print size, the editions with a
+    language in common (fr, en and fr+en together; es alone), each group in the tasks' order.
+    Each language of a group is laid out once for all of its PDFs."""
+    groups: dict[tuple[str, bool], list[tuple[set[str], list[Task]]]] = {}
+    for task in tasks:
+        langs, joined = set(task.edition.langs), [task]
+        siblings = groups.setdefault((task.name, task.edition.large_print), [])
+        for shared, group in [g for g in siblings if g[0] & langs]:
+            langs, joined = langs | shared, group + joined
+        siblings[:] = [g for g in siblings if not g[0] & langs] + [(langs, joined)]
+    order = {id(task): i for i, task in enumerate(tasks)}
+    return [sorted(group, key=lambda t: order[id(t)]) for siblings in groups.values() for _, group in siblings]
 
 
 def _cost(batch: list[Task]) -> int:
