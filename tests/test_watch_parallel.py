@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from click.testing import CliRunner
 
 from handouts.cli import main
@@ -36,6 +37,7 @@ def alive(pid: int) -> bool:
     return any(p == pid and state != "Z" for p, state, _, _ in processes())
 
 
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="on one core, watch renders in its own process")
 def test_watch_rebuilds_both_pdfs_of_a_change_with_the_same_warm_workers(project, tmp_path):
     settings = project / "handouts.yaml"
     settings.write_text(settings.read_text(encoding="utf-8").replace("large_print: false", "large_print: true"),
@@ -51,7 +53,7 @@ def test_watch_rebuilds_both_pdfs_of_a_change_with_the_same_warm_workers(project
     try:
         wait_for(lambda: rebuilds() == 1, "the first build")
         workers = children(process.pid)
-        assert len(workers) == min(2, len(os.sched_getaffinity(0))), workers  # one per PDF, up to the cores
+        assert len(workers) == 2, workers  # one per PDF of the change (fr, fr-large)
 
         catalog = project / "locales" / "fr" / "LC_MESSAGES" / "messages.po"
         text = catalog.read_text(encoding="utf-8")
