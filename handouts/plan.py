@@ -301,19 +301,3 @@ def make_tasks(editions: list[Edition], sheets: list[content.Sheet], pages: Page
             title = " / ".join(titles[sheet.name, lang] for lang in edition.langs) + f" | {brand.name}"
             tasks.append(Task(sheet.name, edition, parts, title, sheet.path))
     return tasks, dropped
-
-
-def sharing_layouts(tasks: list[Task]) -> list[list[Task]]:
-    """The tasks in groups that share layouts: one sheet in one print size, the editions with a
-    language in common (fr, en and fr+en together; es alone), each group in the tasks' order.
-    Each language of a group is laid out once for all of its PDFs."""
-    groups: dict[tuple[str, bool], list[tuple[set[str], list[Task]]]] = {}
-    for task in tasks:
-        langs, joined = set(task.edition.langs), [task]
-        siblings = groups.setdefault((task.name, task.edition.large_print), [])
-        for shared, group in [g for g in siblings if g[0] & langs]:
-            langs, joined = langs | shared, group + joined
-        siblings[:] = [g for g in siblings if not g[0] & langs] + [(langs, joined)]
-    order = {id(task): i for i, task in enumerate(tasks)}
-    found = [sorted(group, key=lambda t: order[id(t)]) for siblings in groups.values() for _, group in siblings]
-    return sorted(found, key=lambda group: order[id(group[0])])

@@ -219,7 +219,7 @@ def make_pdf(task: Task) -> Outcome:
 
 
 def make_batch(tasks: list[Task]) -> list[Outcome]:
-    """The PDFs of one sheet in one print size that share languages (:func:`handouts.plan.sharing_layouts`),
+    """The PDFs of one sheet in one print size that share languages (:func:`sharing_layouts`),
     each language laid out once; each PDF under its own limits, as :func:`make_pdf` makes it."""
     assert _renderer is not None
     with _renderer[1].sharing_layouts():
