@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -88,11 +87,11 @@ def build(**params: Any) -> None:
 def watch(**params: Any) -> None:
     """Rebuild the sheets each time a content, catalog, template or brand file is saved (Ctrl-C stops)."""
     from handouts import build as pipeline
+    from handouts import pool
     from handouts import watch as watcher
     from handouts.errors import HandoutsError
 
-    options = make_options(params)
-    options = replace(options, jobs=options.jobs or 1)
+    options = make_options(params)  # the PDFs of one change are made in parallel, by workers kept warm
 
     def rebuild() -> None:
         try:
@@ -106,7 +105,8 @@ def watch(**params: Any) -> None:
         click.echo("Watching for changes (Ctrl-C to stop)...", err=True)
 
     try:
-        watcher.watch(options.root, rebuild)
+        with pool.kept_warm():
+            watcher.watch(options.root, rebuild)
     except KeyboardInterrupt:
         click.echo("Stopped watching.", err=True)
         click.get_current_context().exit(130)  # as the README says of Ctrl-C

@@ -6,22 +6,21 @@ WeasyPrint is imported here and only when a sheet is rendered: ``handouts --help
 
 from __future__ import annotations
 
+import copy
 import logging
-import mimetypes
 import os
-import re
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from handouts import config, fonts, native
 from handouts.errors import EXIT_ENVIRONMENT, HandoutsError
+from handouts.fetcher import MAX_RESOURCE_BYTES, make_fetcher
+from handouts.pdferrors import warnings_as_errors
 from handouts.safefile import read_file
-from handouts.workers import RENDER_MEMORY_BYTES
 
 MIN_WEASYPRINT = 70
 MIN_PANGO = (1, 44)
@@ -32,12 +31,7 @@ INSTALL_HINT = (
 )
 
 
-MAX_RESOURCE_BYTES = 20_000_000  # a stylesheet, font or logo a sheet loads (a font: 0.7 MB)
 MAX_PDF_BYTES = 100_000_000  # a sheet's PDF read back (its cache check, its thumbnail): a sheet is about 50 kB
-
-
-class RefusedURL(Exception):
-    """A sheet asked for something outside the project's template, font and brand folders."""
 
 
 def _weasyprint() -> Any:
@@ -95,39 +89,6 @@ def native_libraries() -> NativeLibraries:
     return NativeLibraries(pango, subset)
 
 
-def make_fetcher(allowed: tuple[Path, ...]) -> Any:
-    """A URL fetcher that serves ``file:`` URLs inside ``allowed`` folders and refuses all else.
-
-    WeasyPrint's default fetcher opens any URL, network or local, and even attaches a
-    local file named by ``<link rel="attachment">``; this one never touches the network.
-    """
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    roots = tuple(folder.resolve() for folder in allowed)
-
-    class ProjectFetcher(URLFetcher):
-        def __init__(self) -> None:
-            super().__init__(allowed_protocols={"file"}, fail_on_errors=True)
-            self.refused: list[str] = []
-
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            parts = urlsplit(url)
-            path = Path(unquote(parts.path)).resolve() if parts.scheme == "file" and not parts.netloc else None
-            root = next((root for root in roots if path is not None and path.is_relative_to(root)), None)
-            if path is None or root is None or not path.is_file():
-                self.refused.append(url)
-                raise RefusedURL(url)
-            try:
-                body = read_file(path, MAX_RESOURCE_BYTES, root)
-            except HandoutsError as err:  # not a regular file, or too big
-                self.refused.append(url)
-                raise RefusedURL(url) from err
-            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(url, body=body, headers={"Content-Type": kind})
-
-    return ProjectFetcher()
-
-
 @dataclass
 class Part:
     """One language of a sheet: its HTML, the label used in messages and its page limit."""
@@ -148,18 +109,6 @@ SUBSET_HINT = (
     "note: HarfBuzz's font subsetter is not installed, so PDFs take about 8 times longer to "
     "write. On Debian or Ubuntu: sudo apt-get install libharfbuzz-subset0"
 )
-_SUBSET_WARNING = "Using fontTools instead of HarfBuzz-Subset"
-
-
-class _WarningCollector(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if not message.startswith(_SUBSET_WARNING):  # reported once, at start-up (subset_available)
-            self.messages.append(message)
 
 
 def subset_available() -> bool | None:
@@ -192,6 +141,7 @@ class PdfRenderer:
         self.glyphs = fonts.code_points(base_dir, fonts_dir)
         self.fetcher = make_fetcher(self.allowed)
         self.image_cache: dict[str, Any] = {}
+        self._layouts: dict[tuple[str, str], Any] | None = None  # see sharing_layouts
         stylesheet = base_dir / STYLESHEET
         if not stylesheet.is_file():
             raise HandoutsError(
@@ -199,7 +149,7 @@ class PdfRenderer:
                 exit_code=EXIT_ENVIRONMENT,
             )
         css = read_file(stylesheet, MAX_RESOURCE_BYTES, base_dir.parent, what="stylesheet", exit_code=EXIT_ENVIRONMENT)
-        with self._warnings_as_errors(str(stylesheet)):
+        with self._reported(str(stylesheet)):
             self.stylesheets = [
                 self.weasyprint.CSS(string=css.decode("utf-8", "replace"), base_url=stylesheet.resolve().as_uri(),
                                     url_fetcher=self.fetcher, font_config=self.font_config)
@@ -209,22 +159,47 @@ class PdfRenderer:
         """Lay out each part (one per language) and write them as one PDF, in order.
 
         The PDF is only written when every part fits its page limit; the language of each
-        part after the first is set on its structure elements, for screen readers.
+        part after the first is set on its structure elements, for screen readers. Inside
+        :meth:`sharing_layouts`, a part laid out before (the same language, the same HTML)
+        is not laid out again: its pages are written once more.
         """
         for part in parts:
-            self._check_glyphs(part)
-        documents = [self._layout(part) for part in parts]
+            if self._shared(part) is None:
+                self._check_glyphs(part)
+        documents = [self._laid_out(part) for part in parts]
         pages = [len(document.pages) for document in documents]
         if any(count > part.max_pages for count, part in zip(pages, parts, strict=True)):
             return RenderedSheet(None, pages)
-        document = documents[0]
-        if len(documents) > 1:
-            document = document.copy([page for doc in documents for page in doc.pages])
+        # A new document of the parts' pages: writing never changes the layouts it is made from,
+        # so the same layout gives the same bytes in every PDF that uses it.
+        document = documents[0].copy([page for doc in documents for page in doc.pages])
+        document.metadata = copy.copy(documents[0].metadata)
         if title:
             document.metadata.title = title
         languages = [lang for part, count in zip(parts, pages, strict=True) for lang in [part.lang] * count]
         pdf = self._write(document, parts[0].label, languages)
         return RenderedSheet(pdf, pages)
+
+    @contextmanager
+    def sharing_layouts(self) -> Iterator[None]:
+        """In the block, each part is laid out once, whatever the number of PDFs it is printed in
+        (French alone and French on the front of the bilingual sheet); forgotten afterwards."""
+        self._layouts = {}
+        try:
+            yield
+        finally:
+            self._layouts = None
+
+    def _shared(self, part: Part) -> Any:
+        return None if self._layouts is None else self._layouts.get((part.lang, part.html))
+
+    def _laid_out(self, part: Part) -> Any:
+        document = self._shared(part)
+        if document is None:
+            document = self._layout(part)
+            if self._layouts is not None:
+                self._layouts[part.lang, part.html] = document
+        return document
 
     def _check_glyphs(self, part: Part) -> None:
         missing = fonts.missing(part.html, self.glyphs)
@@ -235,58 +210,11 @@ class PdfRenderer:
                 "and declare it there."
             )
 
-    @contextmanager
-    def _warnings_as_errors(self, label: str) -> Iterator[None]:
-        """Turn a refused URL or any WeasyPrint warning into an error naming the sheet."""
-        self.fetcher.refused.clear()
-        collector = _WarningCollector()
-        logger = logging.getLogger("weasyprint")
-        logger.addHandler(collector)
-        try:
-            yield
-        except self.weasyprint.urls.FatalURLFetchingError as err:
-            refused = self.fetcher.refused[-1] if self.fetcher.refused else err
-            raise HandoutsError(
-                f"{label}: refused to load {refused}; a sheet may only use "
-                "files from the project's templates/, fonts/ and brand folders."
-            ) from err
-        except HandoutsError:
-            raise
-        except MemoryError as err:
-            raise HandoutsError(
-                f"{label}: needs more than {RENDER_MEMORY_BYTES >> 20} MB of memory to render; a sheet needs "
-                "about 100 MB. Use a smaller logo image, or undo the last change to the templates."
-            ) from err
-        except Exception as err:  # a WeasyPrint bug met by our templates: say which sheet
-            if _raised_in_svg(err):
-                raise HandoutsError(
-                    f"{label}: WeasyPrint could not draw an SVG image of the sheet, the brand's logo "
-                    f"({type(err).__name__}: {err or 'no reason given'}); export the logo again as plain SVG, "
-                    "or use a PNG logo.") from err
-            raise HandoutsError(
-                f"{label}: WeasyPrint could not lay out this sheet ({type(err).__name__}: {err}). "
-                "This comes from the templates or the stylesheet, not the text: undo the last change to "
-                "templates/, or report it with this message."
-            ) from err
-        finally:
-            logger.removeHandler(collector)
-        if self.fetcher.refused:
-            raise HandoutsError(f"{label}: refused to load {self.fetcher.refused[0]}.")
-        if collector.messages:
-            # The templates and fonts are the project's own: any complaint means the
-            # printed page is not what the template says (a missing font, an ignored rule).
-            message = collector.messages[0].strip()
-            image = _IMAGE_URL.search(message)
-            if image:  # named by its file: WeasyPrint's own message may give no reason
-                path = Path(unquote(urlsplit(image.group()).path))
-                reason = message.replace(image.group(), "").strip(" :.")
-                raise HandoutsError(
-                    f"{label}: WeasyPrint could not draw this image ({reason or 'no reason given'}); export it "
-                    "again (as plain SVG, or as PNG).", path)
-            raise HandoutsError(f"{label}: WeasyPrint reported a problem: {message}")
+    def _reported(self, label: str) -> AbstractContextManager[None]:
+        return warnings_as_errors(label, self.fetcher, self.weasyprint.urls.FatalURLFetchingError)
 
     def _layout(self, part: Part) -> Any:
-        with self._warnings_as_errors(part.label):
+        with self._reported(part.label):
             return self.weasyprint.HTML(string=part.html, base_url=self.base_url, url_fetcher=self.fetcher).render(
                 font_config=self.font_config, stylesheets=self.stylesheets, cache=self.image_cache
             )
@@ -295,7 +223,7 @@ class PdfRenderer:
         def finisher(_document: Any, pdf: Any) -> None:
             set_page_languages(pdf, languages)
 
-        with self._warnings_as_errors(label), _reproducible_font_timestamps():
+        with self._reported(label), _reproducible_font_timestamps():
             pdf: bytes = document.write_pdf(pdf_variant="pdf/ua-1", finisher=finisher)
             return pdf
 
@@ -320,17 +248,6 @@ def _reproducible_font_timestamps() -> Iterator[None]:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
         else:
             os.environ["SOURCE_DATE_EPOCH"] = saved
-
-
-_IMAGE_URL = re.compile(r"file://\S+?\.(?:svg|png|jpe?g|gif)\b", re.I)
-
-
-def _raised_in_svg(err: BaseException) -> bool:
-    """Whether an error came from WeasyPrint's SVG drawing code (so from an SVG image, the logo)."""
-    import traceback
-
-    return any("weasyprint/svg/" in frame.f_code.co_filename.replace("\\", "/")
-               for frame, _ in traceback.walk_tb(err.__traceback__))
 
 
 def set_page_languages(pdf: Any, languages: list[str]) -> None:

@@ -1,4 +1,6 @@
-"""Making the PDFs: one warm renderer per process, a pool of worker processes, and their limits.
+"""Making the PDFs: one warm renderer per process, what a worker does, and the limits of each render.
+
+The worker processes themselves are in :mod:`handouts.pool`.
 
 Each render runs under :func:`time_limit` and :func:`memory_limit`, and the whole build under
 a deadline kept by the parent (:func:`build_seconds`), in case something other than the text
@@ -10,24 +12,20 @@ hang (53 pages in 1.5 s, refused by the page-count check), but
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import shutil
 import signal
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from handouts.errors import EXIT_ENVIRONMENT, EXIT_INPUT, HandoutsError, Problem
+from handouts.errors import EXIT_INPUT, HandoutsError, Problem
 
 if TYPE_CHECKING:
     from handouts.pdf import PdfRenderer
@@ -175,7 +173,7 @@ def default_jobs() -> int:
 
 RendererKey = tuple[Path, tuple[Path, ...], Path, str]  # templates, allowed folders, fonts, input fingerprint
 _renderer: tuple[RendererKey, PdfRenderer] | None = None  # a worker's, or the main process's
-_inherited: list[object] = []  # renderers a forked worker inherited: kept alive, see _init_worker
+_inherited: list[object] = []  # renderers a forked worker inherited: kept alive, see init_worker
 
 
 def get_renderer(key: RendererKey) -> PdfRenderer:
@@ -190,7 +188,8 @@ def get_renderer(key: RendererKey) -> PdfRenderer:
     return _renderer[1]
 
 
-def _init_worker(key: RendererKey, parent_pid: int, font_folder: str) -> None:
+def init_worker(key: RendererKey, parent_pid: int, font_folder: str) -> None:
+    """Ready a forked worker process: its own warm renderer, Ctrl-C left to the main process."""
     global _renderer
     die_with_parent(parent_pid)  # a killed build must not leave workers holding its lock
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
@@ -219,87 +218,71 @@ def make_pdf(task: Task) -> Outcome:
         return Outcome(task.relpath, None, [], err.problems)
 
 
+def make_batch(tasks: list[Task]) -> list[Outcome]:
+    """The PDFs of one sheet in one print size that share languages (:func:`sharing_layouts`),
+    each language laid out once; each PDF under its own limits, as :func:`make_pdf` makes it."""
+    assert _renderer is not None
+    with _renderer[1].sharing_layouts():
+        return [make_pdf(task) for task in tasks]
+
+
 # ---------------------------------------------------------------- every PDF of a build
 
 
 def make_pdfs(plan: Plan, tasks: list[Task], jobs: int, progress: Progress | None = None) -> list[Outcome]:
-    """Make the tasks' PDFs, in worker processes when there are several; results in task order."""
+    """Make the tasks' PDFs, in worker processes when there are several; results in task order.
+
+    The unit of work is a batch (:func:`sharing_layouts`), the costliest first, so that no worker
+    is left with a long one at the end.
+    """
+    from handouts import pool
+
     project = plan.project
     key: RendererKey = (project.templates_dir, plan.allowed, project.fonts_dir, plan.inputs)
-    jobs = max(1, min(jobs, len(tasks)))
+    batches = sorted(sharing_layouts(tasks), key=_cost, reverse=True)
+    jobs = max(1, min(jobs, len(batches)))
     deadline = build_seconds(len(tasks), jobs)
     # Made here first, even for workers: a damaged font or stylesheet is reported like any other
     # problem, not as a broken worker pool; forked workers start with WeasyPrint imported.
     get_renderer(key)
-    if jobs == 1:
-        outcomes = _make_here(tasks, deadline, progress)
+    if jobs == 1 and not pool.warm(key):
+        outcomes = _make_here(batches, len(tasks), deadline, progress)
     else:
-        outcomes = _make_in_workers(tasks, key, jobs, deadline, progress)
+        outcomes = pool.make_in_workers(batches, key, jobs, deadline, progress)
     return [outcomes[t.relpath] for t in tasks]
 
 
-def _make_here(tasks: list[Task], deadline: float, progress: Progress | None) -> dict[str, Outcome]:
+def sharing_layouts(tasks: list[Task]) -> list[list[Task]]:
+    """The tasks in groups that share layouts: one sheet in one print size, the editions with a
+    language in common (fr, en and fr+en together; es alone), each group in the tasks' order.
+    Each language of a group is laid out once for all of its PDFs."""
+    groups: dict[tuple[str, bool], list[tuple[set[str], list[Task]]]] = {}
+    for task in tasks:
+        langs, joined = set(task.edition.langs), [task]
+        siblings = groups.setdefault((task.name, task.edition.large_print), [])
+        for shared, group in [g for g in siblings if g[0] & langs]:
+            langs, joined = langs | shared, group + joined
+        siblings[:] = [g for g in siblings if not g[0] & langs] + [(langs, joined)]
+    order = {id(task): i for i, task in enumerate(tasks)}
+    return [sorted(group, key=lambda t: order[id(t)]) for siblings in groups.values() for _, group in siblings]
+
+
+def _cost(batch: list[Task]) -> int:
+    """Roughly how long a batch takes: a layout and a PDF written cost about the same; large print twice."""
+    layouts = {lang for task in batch for lang in task.edition.langs}
+    return (len(layouts) + len(batch)) * (2 if batch[0].edition.large_print else 1)
+
+
+def _make_here(batches: list[list[Task]], total: int, deadline: float,
+               progress: Progress | None) -> dict[str, Outcome]:
     outcomes: dict[str, Outcome] = {}
-    with time_limit(deadline, f"the build of {len(tasks)} PDF{'s' if len(tasks) > 1 else ''}"):
-        for done, task in enumerate(tasks, 1):
-            outcomes[task.relpath] = make_pdf(task)
-            if progress:
-                progress(done, len(tasks), task.relpath)
+    with time_limit(deadline, f"the build of {total} PDF{'s' if total > 1 else ''}"):
+        for batch in batches:
+            for outcome in make_batch(batch):
+                outcomes[outcome.relpath] = outcome
+                if progress:
+                    progress(len(outcomes), total, outcome.relpath)
     return outcomes
-
-
-def _make_in_workers(tasks: list[Task], key: RendererKey, jobs: int, deadline: float,
-                     progress: Progress | None) -> dict[str, Outcome]:
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # workers are born ignoring Ctrl-C
-    font_folder = tempfile.mkdtemp(prefix="handouts-fonts-")
-    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
-                                   initializer=_init_worker, initargs=(key, os.getpid(), font_folder))
-    try:
-        try:
-            futures = [executor.submit(make_pdf, task) for task in tasks]
-        finally:
-            signal.signal(signal.SIGINT, previous)
-        outcomes = _collect(futures, len(tasks), deadline, progress)
-    except BaseException as err:
-        # Ctrl-C, the deadline or a crashed worker: stop every worker now; nothing has been written yet.
-        for child in multiprocessing.active_children():
-            child.terminate()
-        executor.shutdown(wait=True, cancel_futures=True)
-        _raise_pool_failure(err, deadline, len(tasks))
-        raise
-    else:
-        executor.shutdown(wait=True)
-    finally:
-        shutil.rmtree(font_folder, ignore_errors=True)
-    return outcomes
-
-
-def _collect(futures: list[Future[Outcome]], total: int, deadline: float,
-             progress: Progress | None) -> dict[str, Outcome]:
-    # The deadline is kept here, outside the renderers: a worker stuck in a library call that
-    # never returns, or that swallowed its own time-out, is stopped all the same.
-    outcomes: dict[str, Outcome] = {}
-    for done, future in enumerate(as_completed(futures, timeout=deadline), 1):
-        outcome = future.result()
-        outcomes[outcome.relpath] = outcome
-        if progress:
-            progress(done, total, outcome.relpath)
-    return outcomes
-
-
-def _raise_pool_failure(err: BaseException, deadline: float, pdfs: int) -> None:
-    """The deadline passed or a worker died: say so as a problem; anything else goes on as it is."""
-    if isinstance(err, TimeoutError):
-        raise HandoutsError(
-            f"the build was stopped after {deadline:g} s ({pdfs} PDFs; one takes less than a second). "
-            "Undo the last change to the templates, the stylesheet or the brand's logo, or report it with "
-            "this message.") from None
-    if isinstance(err, BrokenProcessPool):
-        raise HandoutsError(
-            "a render process stopped without an answer (out of memory, or killed). Nothing was written. "
-            "Undo the last change to the brand's logo or the templates, or report it with this message.",
-            exit_code=EXIT_ENVIRONMENT) from None
 
 
 _subsetting_checked = False
