@@ -54,7 +54,7 @@ def project(tmp_path: Path) -> Path:
     """A copy of the project that a test may break."""
     copy = copy_project(tmp_path / "project")
     # The demo project also builds the large-print editions; the copies that tests break
-    # build regular print only, which halves their builds. test_editions covers the setting.
+    # build regular print only, which halves their builds. test_plan covers the setting.
     settings = copy / "handouts.yaml"
     text = settings.read_text(encoding="utf-8")
     assert "large_print: true" in text
