@@ -248,8 +248,8 @@ def review_command(root: Path, out_file: Path | None) -> None:
                "awaiting review)")
 
 
-from handouts.cli_check import check  # noqa: E402  (commands defined in their own modules)
-from handouts.cli_i18n import i18n  # noqa: E402
+from handouts.cli_check import check  # noqa: E402  (commands defined in their own modules, after the group they join)
+from handouts.cli_i18n import i18n  # noqa: E402  (the same: after the group they join)
 
 main.add_command(i18n)
 main.add_command(check)
