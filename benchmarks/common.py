@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handouts.config import INPUTS
+from handouts.project_files import INPUTS
 
 ROOT = Path(__file__).resolve().parent.parent
 PO_RELPATH = Path("locales/fr/LC_MESSAGES/messages.po")

@@ -9,15 +9,13 @@ from pathlib import Path
 
 from handouts.brand import BRAND_NAME, BRAND_NAME_HINT, scalar_values
 from handouts.errors import EXIT_USAGE, HandoutsError, Problem, raise_if_any
+from handouts.project_files import CONFIG_NAME, INPUTS
 from handouts.safefile import inside
 from handouts.yamlfile import Mapping, check_keys, read_yaml
 
-CONFIG_NAME = "handouts.yaml"
 PAPER_SIZES = {"letter": "letter", "a4": "A4"}  # handouts.yaml's paper -> the CSS @page size
 
 
-# What a project's sheets are made from, under its root (the folders below are Project's properties).
-INPUTS = (CONFIG_NAME, "content", "locales", "templates", "fonts", "brands")
 
 
 @dataclass(frozen=True)

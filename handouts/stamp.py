@@ -45,6 +45,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from handouts.errors import HandoutsError, Problem
+from handouts.project_files import INPUTS
+from handouts.publish import LOCK_NAME
 from handouts.safefile import read_file
 
 if TYPE_CHECKING:
@@ -53,8 +55,7 @@ if TYPE_CHECKING:
 STAMP_NAME = ".handouts-stamp.json"
 VERSION = 1
 RACY_NS = 2_000_000_000  # an input changed this recently may change again unseen: no stamp is saved
-INPUTS = ("handouts.yaml", "content", "locales", "templates", "fonts", "brands")  # config.INPUTS (a test checks)
-_SKIPPED_OUTPUTS = frozenset({STAMP_NAME, ".handouts.lock"})  # publish.LOCK_NAME (a test checks)
+_SKIPPED_OUTPUTS = frozenset({STAMP_NAME, LOCK_NAME})
 _MAX_STAMP_BYTES = 5_000_000
 
 

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from handouts.config import INPUTS
+from handouts.project_files import INPUTS
 
 Snapshot = dict[str, tuple[int, int]]
 

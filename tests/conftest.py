@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from handouts.cli import main
-from handouts.config import INPUTS
+from handouts.project_files import INPUTS
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -41,7 +41,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def copy_project(target: Path) -> Path:
-    """A copy of the project's inputs (config.INPUTS) in ``target``."""
+    """A copy of the project's inputs (project_files.INPUTS) in ``target``."""
     target.mkdir(parents=True, exist_ok=True)
     for part in INPUTS:
         source = ROOT / part

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from handouts import brand as brand_module
-from handouts import config
+from handouts import config, project_files
 from handouts.errors import EXIT_INPUT, EXIT_USAGE, HandoutsError
 
 from .conftest import ROOT
@@ -28,7 +28,7 @@ def test_the_demo_project_and_brand_load():
     project = config.load_project(ROOT)
     assert (project.brand, project.region, project.paper, project.bilingual) == ("clinique-demo", "CA", "letter",
                                                                                   ("fr", "en"))
-    assert project.input_paths == tuple(ROOT / name for name in config.INPUTS)
+    assert project.input_paths == tuple(ROOT / name for name in project_files.INPUTS)
     brand = brand_module.load_brand(project)
     assert brand.name == "Clinique Peau Neuve" and brand.phone == "5145550142"
     assert brand.logo == ROOT / "brands" / "clinique-demo" / "logo.svg"

@@ -11,7 +11,7 @@ import pypdf
 import pytest
 
 from handouts import build as pipeline
-from handouts import cache, config, plan, publish, stamp
+from handouts import cache, plan, publish, stamp
 from handouts.options import BuildOptions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,11 +230,6 @@ def test_a_damaged_stamp_a_link_or_a_killed_builds_temporary_mean_the_full_check
     assert not list(out.rglob(f"{publish.TEMP_PREFIX}*"))
     (project / "content" / "link.txt").symlink_to(project / "handouts.yaml")
     assert stamp.take(BuildOptions(project, ("fr",), out_dir=out)) is None
-
-
-def test_the_stamp_covers_the_projects_inputs_and_skips_the_lock():
-    assert stamp.INPUTS == config.INPUTS
-    assert publish.LOCK_NAME in stamp._SKIPPED_OUTPUTS
 
 
 def test_the_fonts_code_points_are_read_once_and_are_those_of_their_real_cmap(monkeypatch):

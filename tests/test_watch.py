@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from handouts import config
+from handouts import project_files
 from handouts.watch import snapshot, watch
 
 
@@ -29,7 +29,7 @@ def test_snapshot_holds_every_input_file_and_nothing_else(tree):
     found = snapshot(tree)
     assert set(found) == {"handouts.yaml", "content/redness.yaml", "locales/fr/LC_MESSAGES/messages.po"}
     assert found["content/redness.yaml"][1] == len('title: "Redness"\n')
-    assert {name.split("/")[0] for name in found} <= set(config.INPUTS)
+    assert {name.split("/")[0] for name in found} <= set(project_files.INPUTS)
 
 
 def test_snapshot_changes_when_a_file_is_saved_added_or_deleted(tree):
