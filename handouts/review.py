@@ -29,7 +29,6 @@ from handouts.safefile import read_file, write_atomically
 
 MAX_SNAPSHOT_BYTES = 1_000_000  # the text of one reviewed sheet, both languages: a few kB
 
-REVIEW_LANGS = ("en", "fr")  # the texts a review covers: the source and the Quebec French
 SNAPSHOT_DIR = "_reviewed"
 REVIEW_MAX_AGE_MONTHS = 24
 
