@@ -54,6 +54,7 @@ class Judged:
     """The PDFs a build made, judged: the ones to publish, and what went wrong with the others."""
 
     good: list[tuple[Task, bytes]]
+    thumbnails: dict[str, bytes]  # relpath of a good PDF: its first page, drawn by the worker that made it
     problems: list[Problem]
     failed_langs: set[str]
     broken: set[str]  # the PDFs that could not be made
@@ -101,7 +102,7 @@ def full_build(options: BuildOptions, inputs: str | None, out_dir: Path, started
         if todo:
             check_subsetting(note)
         judged = judge(plan, todo, make_pdfs(plan, todo, result.jobs, progress) if todo else [])
-        publish_outputs(plan, out_dir, cache, judged.good, result)
+        publish_outputs(plan, out_dir, cache, judged, result)
         if judged.problems or plan.failed:
             result.seconds = time.perf_counter() - started
             raise build_failed(plan, todo, judged, result)
@@ -136,20 +137,25 @@ def judge(plan: Plan, todo: list[Task], outcomes: list[Outcome]) -> Judged:
             if pages > part.max_pages:
                 problems.append(page_overflow(task, lang, part, pages))
                 failed_langs.add(lang)
-    good = [(by_path[o.relpath], o.pdf) for o in outcomes if o.pdf is not None and not o.problems
-            and not failed_langs & set(by_path[o.relpath].edition.langs)]
-    return Judged(good, problems, failed_langs, broken)
+    good, thumbnails = [], {}
+    for outcome in outcomes:
+        task = by_path[outcome.relpath]
+        if outcome.pdf is not None and not outcome.problems and not failed_langs & set(task.edition.langs):
+            good.append((task, outcome.pdf))
+            if outcome.thumbnail is not None:
+                thumbnails[task.relpath] = outcome.thumbnail
+    return Judged(good, thumbnails, problems, failed_langs, broken)
 
 
-def publish_outputs(plan: Plan, out_dir: Path, cache: Cache, good: list[tuple[Task, bytes]],
-                    result: BuildResult) -> None:
+def publish_outputs(plan: Plan, out_dir: Path, cache: Cache, judged: Judged, result: BuildResult) -> None:
     """Publish the good PDFs with the catalogue, the web pages, the thumbnails of new PDFs and the cache."""
     from handouts import site
     from handouts.cache import cache_file, updated_cache
 
-    files = [(out_dir / task.relpath, pdf) for task, pdf in good]
-    cache = updated_cache(out_dir, cache, good)
-    web_files = site.outputs(plan, out_dir, cache, dict(files))
+    files = [(out_dir / task.relpath, pdf) for task, pdf in judged.good]
+    cache = updated_cache(out_dir, cache, judged.good)
+    thumbnails = {out_dir / relpath: image for relpath, image in judged.thumbnails.items()}
+    web_files = site.outputs(plan, out_dir, cache, dict(files), thumbnails)
     record = cache_file(out_dir, cache)
     if files or web_files or not site.same_bytes(*record):
         publish(files + web_files + [record])

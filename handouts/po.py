@@ -6,6 +6,7 @@ next build with no compile step; every problem of a file is reported at once, lo
 
 from __future__ import annotations
 
+import functools
 import gettext as stdlib_gettext
 import re
 from collections.abc import Callable
@@ -154,6 +155,7 @@ _PLURAL_FORMS = re.compile(r"^\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*(.+?)\s
 MAX_PLURALS = 6  # Arabic, the language with the most forms, has 6
 
 
+@functools.lru_cache(maxsize=64)  # checked for n up to 1,000: once per header text, not once per page
 def parse_plural_forms(value: str) -> tuple[int, Callable[[int], int]]:
     """``nplurals`` and the plural function of a Plural-Forms header; ValueError when it is not usable.
 

@@ -59,11 +59,11 @@ def same_bytes(path: Path, data: bytes) -> bool:
 # ---------------------------------------------------------------- what the build calls
 
 def outputs(plan: Plan, out_dir: Path, cache: dict[str, dict[str, Any]],
-            new_pdfs: dict[Path, bytes]) -> list[tuple[Path, bytes]]:
+            new_pdfs: dict[Path, bytes], thumbnails: dict[Path, bytes]) -> list[tuple[Path, bytes]]:
     """The catalogue, web pages, assets and thumbnails that differ from what is in ``out_dir``.
 
     ``cache`` (the build's) gains each PDF's catalogue entry and the record of its thumbnail;
-    ``new_pdfs`` are the PDFs this build is about to publish.
+    ``new_pdfs`` are the PDFs this build is about to publish, ``thumbnails`` those drawn with them.
     """
     files: dict[Path, bytes] = {}
 
@@ -75,7 +75,7 @@ def outputs(plan: Plan, out_dir: Path, cache: dict[str, dict[str, Any]],
     for task in plan.tasks:
         if task.relpath in cache:  # not a PDF this build failed to make (too long, say): it is not listed
             cache[task.relpath]["catalogue"] = catalogue_entry(plan, sheets[task.name], task)
-    files.update(changed_thumbnails(out_dir, cache, new_pdfs, exists))
+    files.update(changed_thumbnails(out_dir, cache, new_pdfs, thumbnails, exists))
     _web_pages(plan, out_dir, logo_name, files, exists)
     names = [path.stem for path in content.sheet_paths(plan.project.content_dir)]
     listed = [(relpath, entry) for relpath, entry in cache.items()

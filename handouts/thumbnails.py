@@ -19,9 +19,12 @@ MAX_ASSET_BYTES = 5_000_000  # a stylesheet, script or thumbnail of the web page
 
 
 def changed_thumbnails(out_dir: Path, cache: dict[str, dict[str, Any]], new_pdfs: dict[Path, bytes],
-                       exists: Callable[[str], bool]) -> dict[Path, bytes]:
+                       drawn: dict[Path, bytes], exists: Callable[[str], bool]) -> dict[Path, bytes]:
     """A thumbnail for every PDF listed, this build's or an earlier one's, drawn only when missing
-    or when its PDF changed; each PDF's cache entry records what its thumbnail was drawn from."""
+    or when its PDF changed; each PDF's cache entry records what its thumbnail was drawn from.
+
+    ``drawn``: the thumbnails of ``new_pdfs`` that the workers drew with them (keyed by PDF path).
+    """
     files: dict[Path, bytes] = {}
     for relpath, entry in cache.items():
         if "catalogue" not in entry or not exists(relpath):
@@ -30,8 +33,8 @@ def changed_thumbnails(out_dir: Path, cache: dict[str, dict[str, Any]], new_pdfs
         thumbnail = out_dir / thumbnail_path(relpath)
         record = entry.get("thumbnail") or {}
         if record.get("of") != drawn_from or not _has_sha256(thumbnail, record.get("sha256")):
-            pdf = new_pdfs.get(out_dir / relpath) or read_file(out_dir / relpath, MAX_PDF_BYTES)
-            image = draw_thumbnail(pdf)
+            image = drawn.get(out_dir / relpath) or draw_thumbnail(
+                new_pdfs.get(out_dir / relpath) or read_file(out_dir / relpath, MAX_PDF_BYTES))
             files[thumbnail] = image
             entry["thumbnail"] = {"of": drawn_from, "sha256": hashlib.sha256(image).hexdigest()}
     return files

@@ -6,6 +6,7 @@ digit: it only chooses spaces, apostrophes and quotation marks.
 
 from __future__ import annotations
 
+import functools
 import re
 
 NBSP = "\u00a0"  # non-breaking space: before a colon, inside « », in numbers with units
@@ -37,6 +38,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+@functools.lru_cache(maxsize=8192)  # a build prints each text in several editions and on the web page
 def apply(text: str, lang: str) -> str:
     """The text with the typography of ``lang`` (only French has rules for now)."""
     if lang != "fr":

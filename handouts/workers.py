@@ -47,6 +47,7 @@ class Outcome:
     pdf: bytes | None
     pages: list[int]
     problems: list[Problem]
+    thumbnail: bytes | None = None  # of the first page, for the catalogue: drawn where the PDF was made
 
 
 # ---------------------------------------------------------------- limits
@@ -207,13 +208,20 @@ def init_worker(key: RendererKey, parent_pid: int, font_folder: str) -> None:
 
 
 def make_pdf(task: Task) -> Outcome:
-    """One task's PDF, made by this process's renderer under the time and memory limits."""
+    """One task's PDF and its thumbnail, made by this process's renderer under the time and memory limits.
+
+    The thumbnail is drawn here rather than by the build's main process: in a worker, beside the
+    other PDFs, instead of one after another once they are all made.
+    """
+    from handouts.thumbnails import draw_thumbnail
+
     assert _renderer is not None
     renderer = _renderer[1]
     try:
         with memory_limit(), time_limit(RENDER_SECONDS, task.relpath):
             made = renderer.make_pdf(task.parts, title=task.title)
-        return Outcome(task.relpath, made.pdf, made.pages, [])
+            thumbnail = draw_thumbnail(made.pdf) if made.pdf is not None else None
+        return Outcome(task.relpath, made.pdf, made.pages, [], thumbnail)
     except HandoutsError as err:
         return Outcome(task.relpath, None, [], err.problems)
 

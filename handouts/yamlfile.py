@@ -8,6 +8,7 @@ for indentation are refused, and a `` #`` that would silently cut a value is ref
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,6 +104,16 @@ _INVISIBLE = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U0
 
 
 def parse_yaml(data: bytes, path: Path) -> Node | None:
+    """The file's tree, or one error naming every problem in it.
+
+    The same bytes give the same tree: a process that reads a file again unchanged ('handouts
+    watch' after another file was saved) gets the tree it parsed before, which nothing changes.
+    """
+    return _parse_yaml(data, path)
+
+
+@functools.lru_cache(maxsize=256)  # about 5 kB of text per file: a project's files, many times over
+def _parse_yaml(data: bytes, path: Path) -> Node | None:
     if len(data) > MAX_YAML_BYTES:
         raise HandoutsError(
             f"is {len(data) // 1000} kB; a YAML file here must be under {MAX_YAML_BYTES // 1000} kB.", path, 1
