@@ -82,11 +82,25 @@ def build(options: BuildOptions, progress: Progress | None = None,
 def full_build(options: BuildOptions, inputs: str | None, out_dir: Path, started: float,
                progress: Progress | None, note: Callable[[str], None] | None) -> BuildResult:
     """Plan every sheet, check each PDF's key, make those that changed, publish, and stamp the result."""
+    from handouts import pool
+    from handouts.workers import default_jobs
+
+    if (options.jobs or default_jobs()) > 1:
+        # Workers import WeasyPrint on the other core while this process reads and checks the inputs.
+        pool.start_early(options.jobs or default_jobs())
+    try:
+        return _full_build(options, inputs, out_dir, started, progress, note)
+    finally:
+        pool.done()
+
+
+def _full_build(options: BuildOptions, inputs: str | None, out_dir: Path, started: float,
+                progress: Progress | None, note: Callable[[str], None] | None) -> BuildResult:
     from handouts import site
     from handouts.cache import is_current, read_cache
     from handouts.plan import prepare
     from handouts.publish import check_output_folder, clean_stale_temporaries
-    from handouts.workers import check_subsetting, default_jobs, make_pdfs
+    from handouts.workers import default_jobs, make_pdfs
 
     plan = prepare(options)
     check_output_folder(out_dir, plan.project)
@@ -99,9 +113,7 @@ def full_build(options: BuildOptions, inputs: str | None, out_dir: Path, started
         result = BuildResult(unchanged=[out_dir / t.relpath for t in plan.tasks if t not in todo],
                              warnings=plan.warnings)
         result.jobs = max(1, min(options.jobs or default_jobs(), len(todo))) if todo else 0
-        if todo:
-            check_subsetting(note)
-        judged = judge(plan, todo, make_pdfs(plan, todo, result.jobs, progress) if todo else [])
+        judged = judge(plan, todo, make_pdfs(plan, todo, result.jobs, progress, note) if todo else [])
         publish_outputs(plan, out_dir, cache, judged, result)
         if judged.problems or plan.failed:
             result.seconds = time.perf_counter() - started

@@ -52,12 +52,20 @@ class HandoutsError(Exception):
         self.summary = summary
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Sent back by a worker process as it is: its problems and exit code, not only its text.
+        return (_rebuilt, (self.problems, self.exit_code, self.summary))
+
     @classmethod
     def collect(cls, problems: list[Problem], exit_code: int = EXIT_INPUT) -> HandoutsError:
         return cls(problems=problems, exit_code=exit_code)
 
     def __str__(self) -> str:
         return "\n".join(str(problem) for problem in self.problems)
+
+
+def _rebuilt(problems: list[Problem], exit_code: int, summary: str) -> HandoutsError:
+    return HandoutsError(problems=problems, exit_code=exit_code, summary=summary)
 
 
 def raise_if_any(problems: list[Problem], exit_code: int = EXIT_INPUT) -> None:

@@ -34,7 +34,9 @@ INSTALL_HINT = (
 MAX_PDF_BYTES = 100_000_000  # a sheet's PDF read back (its cache check, its thumbnail): a sheet is about 50 kB
 
 
-def _weasyprint() -> Any:
+def weasyprint_module() -> Any:
+    """WeasyPrint, imported once its native libraries are found; a HandoutsError saying what to
+    install when it cannot start or is too old."""
     try:
         with warnings.catch_warnings(), native.known_sonames():
             # WeasyPrint warns on import when HarfBuzz's subsetter is missing; the build says
@@ -113,7 +115,7 @@ SUBSET_HINT = (
 
 def subset_available() -> bool | None:
     """Whether WeasyPrint found HarfBuzz's subsetter (without it, fontTools is ~8x slower); None: unknown."""
-    _weasyprint()
+    weasyprint_module()
     return native_libraries().harfbuzz_subset
 
 
@@ -132,7 +134,7 @@ class PdfRenderer:
     """
 
     def __init__(self, base_dir: Path, allowed: tuple[Path, ...], fonts_dir: Path) -> None:
-        self.weasyprint = _weasyprint()
+        self.weasyprint = weasyprint_module()
         from weasyprint.text.fonts import FontConfiguration
 
         self.base_url = base_dir.resolve().as_uri() + "/"

@@ -1,11 +1,15 @@
-"""The worker processes that make a build's PDFs: forked for one build, or kept warm across rebuilds.
+"""The worker processes that make a build's PDFs: started for one build, or kept warm across rebuilds.
 
-A build forks its workers once WeasyPrint is imported (:func:`handouts.workers.make_pdfs` makes
-the main process's renderer first); each worker makes its own renderer and then takes one batch
-of PDFs at a time. A build stops them when it is done. Inside :func:`kept_warm` ('handouts
-watch'), the workers outlive the build: the next rebuild hands its PDFs to workers that are
-already warm, and new workers are forked only when a font, the stylesheet, a template or the
-logo changed (the renderers' key, :data:`handouts.workers.RendererKey`), or when more are needed.
+On Linux the workers are forked from a fork server (multiprocessing's ``forkserver``): a fresh
+process that imports WeasyPrint, PDFium and the worker code once (:mod:`handouts.warm_start`),
+without inheriting anything of the build: not its lock on the output folder, not its threads.
+A build starts it in the background (:func:`start_early`) before it reads its inputs, so that
+WeasyPrint is being imported on the other core while the build checks the content and
+catalogs; the build's main process never imports WeasyPrint when workers make its PDFs. Each
+worker makes its renderer with its first batch (:func:`handouts.workers.make_batch`), and again
+only when a font, the stylesheet, a template or the logo changed. A build stops its workers
+when it is done. Inside :func:`kept_warm` ('handouts watch'), they outlive the build: the next
+rebuild hands its PDFs to workers whose renderers are already warm.
 """
 
 from __future__ import annotations
@@ -16,11 +20,12 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from handouts import workers
@@ -28,18 +33,24 @@ from handouts.errors import EXIT_ENVIRONMENT, HandoutsError
 
 if TYPE_CHECKING:
     from handouts.plan import Task
-    from handouts.workers import Outcome, Progress, RendererKey
+    from handouts.workers import Batch, Progress, RendererKey
+
+# How worker processes start. Tests that patch the worker code in their own process set "fork".
+START_METHOD = "forkserver" if sys.platform.startswith("linux") else "spawn"
+PRELOAD = ["handouts.warm_start"]  # what the fork server imports once for every worker
 
 
 @dataclass
 class _Workers:
-    key: workers.RendererKey
     jobs: int
     executor: ProcessPoolExecutor
     font_folder: str  # where the workers' renderers copy their fonts; removed with them
+    starting: list[threading.Thread] = field(default_factory=list)  # start_early's, until its workers run
 
     def close(self, now: bool = False) -> None:
         """Stop the workers: at once (Ctrl-C, the deadline, a crash), or once they are idle."""
+        for thread in self.starting:
+            thread.join()
         if now:
             for child in multiprocessing.active_children():
                 child.terminate()
@@ -48,7 +59,7 @@ class _Workers:
 
 
 _keeping = False  # inside kept_warm
-_kept: _Workers | None = None  # the warm workers, between two rebuilds
+_kept: _Workers | None = None  # workers started early, or kept warm between two rebuilds
 
 
 @contextmanager
@@ -63,9 +74,41 @@ def kept_warm() -> Iterator[None]:
         _drop()
 
 
-def warm(key: RendererKey) -> bool:
-    """Whether workers whose renderers have this key are waiting for work."""
-    return _kept is not None and _kept.key == key
+def start_early(jobs: int) -> None:
+    """Start ``jobs`` workers now, in the background, for a build that has not yet read its inputs.
+
+    The build goes on at once; :func:`make_in_workers` then finds them ready, or nearly. A build
+    with nothing to make stops them with :func:`done` (their start cost the other core's time).
+    """
+    global _kept
+    if START_METHOD == "fork" or (_kept is not None and _kept.jobs >= jobs):
+        # Forked from this process, the workers would import WeasyPrint each; and a worker's
+        # death signal (handouts.workers.die_with_parent) follows the thread that forked it.
+        return
+    _drop()
+    pool = _start(jobs)
+    # Each submit starts a worker, and the first one waits for the fork server to be ready:
+    # in a thread, so that the build reads its inputs meanwhile.
+    thread = threading.Thread(target=_warm_up, args=(pool,), name="handouts-start-workers", daemon=True)
+    pool.starting.append(thread)
+    thread.start()
+    _kept = pool
+
+
+def _warm_up(pool: _Workers) -> None:
+    for _ in range(pool.jobs):
+        pool.executor.submit(workers.ready)
+
+
+def ready() -> bool:
+    """Whether workers are started (early, or kept warm): a build then has them make even one PDF."""
+    return _kept is not None
+
+
+def done() -> None:
+    """The build is over: stop its workers, unless they are kept warm for the next one."""
+    if not _keeping:
+        _drop()
 
 
 def _drop(now: bool = False) -> None:
@@ -76,24 +119,26 @@ def _drop(now: bool = False) -> None:
 
 
 def make_in_workers(batches: list[list[Task]], key: RendererKey, jobs: int, deadline: float,
-                    progress: Progress | None) -> dict[str, Outcome]:
-    """Every PDF of the batches, made by ``jobs`` worker processes (or the warm ones)."""
+                    progress: Progress | None) -> tuple[dict[str, workers.Outcome], bool | None]:
+    """Every PDF of the batches, made by ``jobs`` worker processes (or those already started);
+    and whether the workers' WeasyPrint found HarfBuzz's subsetter (None: unknown)."""
     global _kept
-    pool = _kept if _kept is not None and _kept.key == key and _kept.jobs >= jobs else None
+    pool = _kept if _kept is not None and _kept.jobs >= jobs else None
     if pool is None:
         _drop()
-        pool = _start(key, jobs)
+        pool = _start(jobs)
+    _kept = None
     total = sum(len(batch) for batch in batches)
     try:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # workers are born ignoring Ctrl-C
         try:
-            futures = [pool.executor.submit(workers.make_batch, batch) for batch in batches]
+            futures = [pool.executor.submit(workers.make_batch, key, batch) for batch in batches]
         finally:
             signal.signal(signal.SIGINT, previous)
-        outcomes = _collect(futures, total, deadline, progress)
+        outcomes, subsetter = _collect(futures, total, deadline, progress)
     except BaseException as err:
-        # Ctrl-C, the deadline or a crashed worker: stop every worker now; nothing has been written yet.
-        _kept = None
+        # Ctrl-C, the deadline, a crashed worker or a renderer that cannot be made: stop every
+        # worker now; nothing has been written yet.
         pool.close(now=True)
         _raise_pool_failure(err, deadline, total)
         raise
@@ -101,28 +146,34 @@ def make_in_workers(batches: list[list[Task]], key: RendererKey, jobs: int, dead
         _kept = pool
     else:
         pool.close()
-    return outcomes
+    return outcomes, subsetter
 
 
-def _start(key: RendererKey, jobs: int) -> _Workers:
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
+def _start(jobs: int) -> _Workers:
+    context = multiprocessing.get_context(START_METHOD)
+    if START_METHOD == "forkserver":
+        context.set_forkserver_preload(PRELOAD)  # read when the fork server starts: once per process
     font_folder = tempfile.mkdtemp(prefix="handouts-fonts-")
-    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
-                                   initializer=workers.init_worker, initargs=(key, os.getpid(), font_folder))
-    return _Workers(key, jobs, executor, font_folder)
+    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                                   initializer=workers.init_worker, initargs=(os.getpid(), font_folder))
+    return _Workers(jobs, executor, font_folder)
 
 
-def _collect(futures: list[Future[list[Outcome]]], total: int, deadline: float,
-             progress: Progress | None) -> dict[str, Outcome]:
+def _collect(futures: list[Future[Batch]], total: int, deadline: float,
+             progress: Progress | None) -> tuple[dict[str, workers.Outcome], bool | None]:
     # The deadline is kept here, outside the renderers: a worker stuck in a library call that
     # never returns, or that swallowed its own time-out, is stopped all the same.
-    outcomes: dict[str, Outcome] = {}
+    outcomes: dict[str, workers.Outcome] = {}
+    subsetter: bool | None = None
     for future in as_completed(futures, timeout=deadline):
-        for outcome in future.result():
+        batch = future.result()
+        if batch.subsetter is not None:  # every worker runs the same WeasyPrint
+            subsetter = batch.subsetter
+        for outcome in batch.outcomes:
             outcomes[outcome.relpath] = outcome
             if progress:
                 progress(len(outcomes), total, outcome.relpath)
-    return outcomes
+    return outcomes, subsetter
 
 
 def _raise_pool_failure(err: BaseException, deadline: float, pdfs: int) -> None:

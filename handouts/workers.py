@@ -50,6 +50,15 @@ class Outcome:
     thumbnail: bytes | None = None  # of the first page, for the catalogue: drawn where the PDF was made
 
 
+@dataclass
+class Batch:
+    """What a worker sends back for one batch: each PDF's outcome, and whether its WeasyPrint
+    found HarfBuzz's subsetter (None: unknown), for the build to say so once."""
+
+    outcomes: list[Outcome]
+    subsetter: bool | None
+
+
 # ---------------------------------------------------------------- limits
 
 
@@ -141,15 +150,20 @@ def memory_limit(limit: int = RENDER_MEMORY_BYTES) -> Iterator[None]:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
-def die_with_parent(parent_pid: int) -> None:
-    """Make this (worker) process end when its parent does, on Linux.
+def die_with_parent(build_pid: int) -> None:
+    """Make this (worker) process end when the build's process ``build_pid`` does, on Linux.
 
-    A worker forked by a build inherits the build's lock on OUT/.handouts.lock. When the build
-    is killed (kill -9, the out-of-memory killer), its workers are otherwise left waiting
-    for work for ever, holding that lock: every later build is refused with "another build
-    is writing into this folder" until someone finds and kills them.
+    When the build is killed (kill -9, the out-of-memory killer), its workers are otherwise left
+    waiting for work for ever. A worker forked by the build itself holds the build's lock on
+    OUT/.handouts.lock, so every later build is refused ("another build is writing into this
+    folder") until someone finds and kills it; it gets the kernel's parent-death signal. A worker
+    forked by the fork server (:mod:`handouts.pool`) holds no lock, but it would keep the fork
+    server, and itself, alive: a thread waits for the build to end and ends the worker then.
     """
     if not sys.platform.startswith("linux"):
+        return
+    if os.getppid() != build_pid:
+        threading.Thread(target=_exit_when_ended, args=(build_pid,), name="handouts-build-watch", daemon=True).start()
         return
     import ctypes
 
@@ -159,8 +173,29 @@ def die_with_parent(parent_pid: int) -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):  # pragma: no cover - no prctl: nothing more can be done here
         return
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+    if os.getppid() != build_pid:  # the build died before prctl took effect
         os._exit(1)
+
+
+def _exit_when_ended(pid: int) -> None:
+    """End this process as soon as process ``pid`` has ended (Linux)."""
+    import select
+
+    try:
+        handle = os.pidfd_open(pid)  # Linux 5.3: readable once the process has ended
+    except ProcessLookupError:
+        os._exit(1)
+    except (OSError, AttributeError):  # an older kernel: ask every half second
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except OSError:  # pragma: no cover - not ours to signal: it is alive
+                pass
+    select.select([handle], [], [])
+    os._exit(1)
 
 
 def default_jobs() -> int:
@@ -174,7 +209,7 @@ def default_jobs() -> int:
 
 RendererKey = tuple[Path, tuple[Path, ...], Path, str]  # templates, allowed folders, fonts, input fingerprint
 _renderer: tuple[RendererKey, PdfRenderer] | None = None  # a worker's, or the main process's
-_inherited: list[object] = []  # renderers a forked worker inherited: kept alive, see init_worker
+_inherited: list[object] = []  # a renderer a worker forked from the build itself inherited, see init_worker
 
 
 def get_renderer(key: RendererKey) -> PdfRenderer:
@@ -189,10 +224,10 @@ def get_renderer(key: RendererKey) -> PdfRenderer:
     return _renderer[1]
 
 
-def init_worker(key: RendererKey, parent_pid: int, font_folder: str) -> None:
-    """Ready a forked worker process: its own warm renderer, Ctrl-C left to the main process."""
+def init_worker(build_pid: int, font_folder: str) -> None:
+    """Ready a worker process: Ctrl-C left to the main process; its renderer comes with its first batch."""
     global _renderer
-    die_with_parent(parent_pid)  # a killed build must not leave workers holding its lock
+    die_with_parent(build_pid)  # a killed build must not leave workers behind
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     if _renderer is not None:
         # Inherited through fork: its fonts sit in a folder that the main process still uses,
@@ -204,7 +239,11 @@ def init_worker(key: RendererKey, parent_pid: int, font_folder: str) -> None:
     # when the renderer is collected, which os._exit skips: make it inside a folder the
     # build removes when the workers are done (tempfile.tempdir is tempfile's public setting).
     tempfile.tempdir = font_folder
-    get_renderer(key)
+
+
+def ready() -> bool:
+    """Nothing: what a worker is first given, to start it (and the fork server) before there is work."""
+    return True
 
 
 def make_pdf(task: Task) -> Outcome:
@@ -226,19 +265,29 @@ def make_pdf(task: Task) -> Outcome:
         return Outcome(task.relpath, None, [], err.problems)
 
 
-def make_batch(tasks: list[Task]) -> list[Outcome]:
+def make_batch(key: RendererKey, tasks: list[Task]) -> Batch:
     """The PDFs of one sheet in one print size that share languages (:func:`sharing_layouts`),
-    each language laid out once; each PDF under its own limits, as :func:`make_pdf` makes it."""
-    assert _renderer is not None
-    with _renderer[1].sharing_layouts():
-        return [make_pdf(task) for task in tasks]
+    each language laid out once; each PDF under its own limits, as :func:`make_pdf` makes it.
+
+    A renderer that cannot be made (a damaged font or stylesheet) raises its HandoutsError,
+    which reaches the build's main process as it is.
+    """
+    from handouts.pdf import native_libraries
+
+    renderer = get_renderer(key)
+    with renderer.sharing_layouts():
+        outcomes = [make_pdf(task) for task in tasks]
+    return Batch(outcomes, native_libraries().harfbuzz_subset)
 
 
 # ---------------------------------------------------------------- every PDF of a build
 
 
-def make_pdfs(plan: Plan, tasks: list[Task], jobs: int, progress: Progress | None = None) -> list[Outcome]:
-    """Make the tasks' PDFs, in worker processes when there are several; results in task order.
+def make_pdfs(plan: Plan, tasks: list[Task], jobs: int, progress: Progress | None = None,
+              note: Callable[[str], None] | None = None) -> list[Outcome]:
+    """Make the tasks' PDFs, in worker processes when there are several or when workers are
+    already started (:func:`handouts.pool.start_early`); results in task order. ``note``: told
+    once per process when HarfBuzz's subsetter is missing.
 
     The unit of work is a batch (:func:`sharing_layouts`), the costliest first, so that no worker
     is left with a long one at the end.
@@ -250,13 +299,14 @@ def make_pdfs(plan: Plan, tasks: list[Task], jobs: int, progress: Progress | Non
     batches = sorted(sharing_layouts(tasks), key=_cost, reverse=True)
     jobs = max(1, min(jobs, len(batches)))
     deadline = build_seconds(len(tasks), jobs)
-    # Made here first, even for workers: a damaged font or stylesheet is reported like any other
-    # problem, not as a broken worker pool; forked workers start with WeasyPrint imported.
-    get_renderer(key)
-    if jobs == 1 and not pool.warm(key):
-        outcomes = _make_here(batches, len(tasks), deadline, progress)
-    else:
-        outcomes = pool.make_in_workers(batches, key, jobs, deadline, progress)
+    if jobs == 1 and not pool.ready():
+        get_renderer(key)
+        check_subsetting(note)
+        outcomes = _make_here(key, batches, len(tasks), deadline, progress)
+    else:  # this process never imports WeasyPrint: the workers have it
+        outcomes, subsetter = pool.make_in_workers(batches, key, jobs, deadline, progress)
+        if subsetter is False:
+            _say_once(note)
     return [outcomes[t.relpath] for t in tasks]
 
 
@@ -281,12 +331,12 @@ def _cost(batch: list[Task]) -> int:
     return (len(layouts) + len(batch)) * (2 if batch[0].edition.large_print else 1)
 
 
-def _make_here(batches: list[list[Task]], total: int, deadline: float,
+def _make_here(key: RendererKey, batches: list[list[Task]], total: int, deadline: float,
                progress: Progress | None) -> dict[str, Outcome]:
     outcomes: dict[str, Outcome] = {}
     with time_limit(deadline, f"the build of {total} PDF{'s' if total > 1 else ''}"):
         for batch in batches:
-            for outcome in make_batch(batch):
+            for outcome in make_batch(key, batch).outcomes:
                 outcomes[outcome.relpath] = outcome
                 if progress:
                     progress(len(outcomes), total, outcome.relpath)
@@ -298,11 +348,16 @@ _subsetting_checked = False
 
 def check_subsetting(note: Callable[[str], None] | None) -> None:
     """Say once per process when HarfBuzz's subsetter is missing: builds work, about 8x slower."""
-    global _subsetting_checked
-    if _subsetting_checked:
-        return
-    _subsetting_checked = True
-    from handouts.pdf import SUBSET_HINT, subset_available
+    from handouts.pdf import subset_available
 
-    if subset_available() is False and note:
+    if not _subsetting_checked and subset_available() is False:
+        _say_once(note)
+
+
+def _say_once(note: Callable[[str], None] | None) -> None:
+    global _subsetting_checked
+    from handouts.pdf import SUBSET_HINT
+
+    if not _subsetting_checked and note:
         note(SUBSET_HINT)
+    _subsetting_checked = True

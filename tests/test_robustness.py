@@ -27,7 +27,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from handouts import fonts, lengths, workers
+from handouts import fonts, lengths, pool, workers
 from handouts.errors import EXIT_ENVIRONMENT, EXIT_INPUT, EXIT_OUTPUT, HandoutsError
 from handouts.pdf import INSTALL_HINT
 from handouts.publish import LOCK_NAME, TEMP_PREFIX
@@ -639,6 +639,7 @@ def test_a_render_that_runs_away_stops_the_build_naming_the_sheet(project, tmp_p
     from handouts.options import BuildOptions
     from handouts.pdf import PdfRenderer
 
+    monkeypatch.setattr(pool, "START_METHOD", "fork")  # workers forked from here run the patched renderer
     monkeypatch.setattr(workers, "RENDER_SECONDS", 0.2)
     monkeypatch.setattr(PdfRenderer, "make_pdf", lambda self, parts, title=None: busy(30))
     out = tmp_path / "out"
@@ -689,8 +690,10 @@ def test_time_limit_does_nothing_outside_the_main_thread():
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
-def test_die_with_parent_ends_a_worker_when_its_parent_is_killed(tmp_path):
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only (PR_SET_PDEATHSIG, pidfd)")
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_die_with_parent_ends_a_worker_when_its_parent_is_killed(tmp_path, method):
+    """Forked by the build, or by the fork server (which the worker would otherwise keep alive)."""
     script = tmp_path / "parent.py"
     script.write_text(
         "import multiprocessing, os, sys, time\n"
@@ -700,7 +703,7 @@ def test_die_with_parent_ends_a_worker_when_its_parent_is_killed(tmp_path):
         "    print(os.getpid(), flush=True)\n"
         "    time.sleep(60)\n"
         "if __name__ == '__main__':\n"
-        "    child = multiprocessing.get_context('fork').Process(target=worker, args=(os.getpid(),))\n"
+        f"    child = multiprocessing.get_context({method!r}).Process(target=worker, args=(os.getpid(),))\n"
         "    child.start()\n"
         "    time.sleep(60)\n"
     )

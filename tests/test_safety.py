@@ -21,7 +21,7 @@ import pytest
 
 from handouts import brand as brand_module
 from handouts import build as pipeline
-from handouts import cache, catalogs, config, findings, logo, po, publish, translation_rules, workers
+from handouts import cache, catalogs, config, findings, logo, po, pool, publish, translation_rules, workers
 from handouts.errors import EXIT_INPUT, EXIT_USAGE, HandoutsError
 from handouts.options import BuildOptions
 
@@ -448,6 +448,7 @@ _stuck.__module__, _stuck.__qualname__ = "handouts.workers", "make_pdf"
 
 
 def test_the_parent_stops_workers_past_the_build_deadline(project, tmp_path, monkeypatch):
+    monkeypatch.setattr(pool, "START_METHOD", "fork")  # workers forked from this process see the stuck renderer
     monkeypatch.setattr(workers, "make_pdf", _stuck)
     monkeypatch.setattr(workers, "build_seconds", lambda pdfs, jobs: 3.0)
     with pytest.raises(HandoutsError, match=r"the build was stopped after 3 s \(2 PDFs"):

@@ -1,0 +1,21 @@
+"""What the fork server imports once, so that every worker forked from it starts with it loaded.
+
+WeasyPrint (found without the library-probing child processes, :mod:`handouts.native`), PDFium
+for the thumbnails, and the worker code; see :mod:`handouts.pool`. Nothing here may fail: a
+WeasyPrint that cannot start is reported by the first worker that makes a renderer, in the
+build's own words.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from handouts import workers  # noqa: F401 - loaded here once, for every worker
+from handouts.errors import HandoutsError
+from handouts.pdf import weasyprint_module
+
+with contextlib.suppress(HandoutsError):
+    weasyprint_module()
+with contextlib.suppress(ImportError):
+    import PIL.Image  # noqa: F401 - the thumbnails
+    import pypdfium2  # noqa: F401
