@@ -2,11 +2,13 @@
 
 Every command runs as a user runs it, in its own process: the ``handouts`` script next to the
 Python that runs the benchmark. Its CPU time is the CPU time of the process and of every process
-it started and waited for (its workers), read with ``getrusage(RUSAGE_CHILDREN)``.
+it started and waited for (its workers), read with ``getrusage(RUSAGE_CHILDREN)``; processes it left
+behind to end on their own (its fork server) are adopted and waited for here, and counted too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import resource
@@ -75,6 +77,47 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def adopt_orphans() -> bool:
+    """Make this benchmark the parent of the processes a command leaves behind when it ends (Linux's
+    child subreaper): a build's fork server ends just after the build, and is then waited for here,
+    so its CPU time and its workers' are counted with the command's. False where it cannot be."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    PR_SET_CHILD_SUBREAPER = 36
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+ADOPTING = adopt_orphans()
+
+
+def direct_children() -> set[int]:
+    """This process's living children, from /proc (Linux); empty elsewhere."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid():
+            found.add(int(stat.parent.name))
+    return found
+
+
+def reap_left_behind(before: set[int], timeout: float = 30.0) -> None:
+    """Wait for the processes a command left behind (adopted, see :func:`adopt_orphans`): their CPU
+    time then counts in RUSAGE_CHILDREN. Processes that were children before the command are not touched."""
+    deadline = time.perf_counter() + timeout
+    while ADOPTING and (left := direct_children() - before) and time.perf_counter() < deadline:
+        for pid in left:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
 # ---------------------------------------------------------------- running the CLI
 
 
@@ -105,10 +148,12 @@ class CliRun:
 def run_command(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> CliRun:
     """Run a command to its end; nothing else of this benchmark runs meanwhile, so the CPU delta is its own."""
     cpu_before = children_cpu()
+    children_before = direct_children()
     started = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL,
                           env=env or ENV)
-    wall = time.perf_counter() - started
+    wall = time.perf_counter() - started  # what the user waits for: the command's own end
+    reap_left_behind(children_before)  # its fork server and workers, which end just after it
     return CliRun(wall, children_cpu() - cpu_before, done.returncode, done.stdout, done.stderr)
 
 

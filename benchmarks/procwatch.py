@@ -61,6 +61,26 @@ def executable(pid: int) -> str | None:
         return None
 
 
+def helper(pid: int) -> bool:
+    """Whether a process is one of multiprocessing's helpers, not a worker: the fork server (the
+    workers are its forks, but their parent is the fork server) or the resource tracker."""
+    try:
+        command = (PROC / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return False
+    fields = _stat_fields(pid)
+    forked_by_server = fields is not None and b"multiprocessing.forkserver" in _command_of(int(fields[1]))
+    return not forked_by_server and (b"multiprocessing.forkserver" in command
+                                     or b"multiprocessing.resource_tracker" in command)
+
+
+def _command_of(pid: int) -> bytes:
+    try:
+        return (PROC / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def tree_cpu(pid: int) -> float:
     """CPU seconds of a living process, its living descendants and the children they have waited for."""
     total = 0
@@ -95,7 +115,7 @@ class MemorySampler:
     def sample(self) -> None:
         self.main_peak = max(self.main_peak, peak_kb(self.pid) or 0)
         for child in children_of(self.pid):
-            if executable(child) != self._program:
+            if executable(child) != self._program or helper(child):
                 continue
             peak = peak_kb(child)
             if peak:
