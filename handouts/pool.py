@@ -58,6 +58,10 @@ class _Workers:
         shutil.rmtree(self.font_folder, ignore_errors=True)
 
 
+class WorkersUnavailable(Exception):
+    """No worker process could be started (the system's process limit, say): make the PDFs here."""
+
+
 _keeping = False  # inside kept_warm
 _kept: _Workers | None = None  # workers started early, or kept warm between two rebuilds
 
@@ -96,8 +100,11 @@ def start_early(jobs: int) -> None:
 
 
 def _warm_up(pool: _Workers) -> None:
-    for _ in range(pool.jobs):
-        pool.executor.submit(workers.ready)
+    try:
+        for _ in range(pool.jobs):
+            pool.executor.submit(workers.ready)
+    except (OSError, RuntimeError):  # no process can start now: make_in_workers finds out and says so
+        pass
 
 
 def ready() -> bool:
@@ -133,12 +140,14 @@ def make_in_workers(batches: list[list[Task]], key: RendererKey, jobs: int, dead
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # workers are born ignoring Ctrl-C
         try:
             futures = [pool.executor.submit(workers.make_batch, key, batch) for batch in batches]
+        except OSError as err:  # a worker could not start
+            raise WorkersUnavailable(str(err)) from err
         finally:
             signal.signal(signal.SIGINT, previous)
         outcomes, subsetter = _collect(futures, total, deadline, progress)
     except BaseException as err:
-        # Ctrl-C, the deadline, a crashed worker or a renderer that cannot be made: stop every
-        # worker now; nothing has been written yet.
+        # Ctrl-C, the deadline, a crashed worker, a renderer that cannot be made or a worker that
+        # cannot start: stop every worker now; nothing has been written yet.
         pool.close(now=True)
         _raise_pool_failure(err, deadline, total)
         raise

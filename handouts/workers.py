@@ -299,14 +299,19 @@ def make_pdfs(plan: Plan, tasks: list[Task], jobs: int, progress: Progress | Non
     batches = sorted(sharing_layouts(tasks), key=_cost, reverse=True)
     jobs = max(1, min(jobs, len(batches)))
     deadline = build_seconds(len(tasks), jobs)
-    if jobs == 1 and not pool.ready():
+    outcomes = None
+    if jobs > 1 or pool.ready():  # then this process never imports WeasyPrint: the workers have it
+        try:
+            outcomes, subsetter = pool.make_in_workers(batches, key, jobs, deadline, progress)
+        except pool.WorkersUnavailable:
+            pass  # made here instead, more slowly
+        else:
+            if subsetter is False:
+                _say_once(note)
+    if outcomes is None:
         get_renderer(key)
         check_subsetting(note)
         outcomes = _make_here(key, batches, len(tasks), deadline, progress)
-    else:  # this process never imports WeasyPrint: the workers have it
-        outcomes, subsetter = pool.make_in_workers(batches, key, jobs, deadline, progress)
-        if subsetter is False:
-            _say_once(note)
     return [outcomes[t.relpath] for t in tasks]
 
 
