@@ -14,6 +14,8 @@ rebuild hands its PDFs to workers whose renderers are already warm.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import multiprocessing
 import os
 import shutil
@@ -176,6 +178,7 @@ def _collect(futures: list[Future[Batch]], total: int, deadline: float,
     subsetter: bool | None = None
     for future in as_completed(futures, timeout=deadline):
         batch = future.result()
+        _stop_at_exit(batch.parent)
         if batch.subsetter is not None:  # every worker runs the same WeasyPrint
             subsetter = batch.subsetter
         for outcome in batch.outcomes:
@@ -183,6 +186,29 @@ def _collect(futures: list[Future[Batch]], total: int, deadline: float,
             if progress:
                 progress(len(outcomes), total, outcome.relpath)
     return outcomes, subsetter
+
+
+_server: int | None = None  # the fork server's process, once a worker has named it
+
+
+def _stop_at_exit(parent: int) -> None:
+    """Stop the fork server (a worker's parent, when it is not this process) when this process ends.
+
+    Left to itself, it ends a moment after the build, once it has unloaded WeasyPrint: about
+    0.15 s during which it still holds the build's output streams, so that a program reading
+    them (a script, the web page's server) waits for it. It holds nothing else: SIGTERM ends it
+    at once, as the kernel would.
+    """
+    global _server
+    if _server is not None or parent == os.getpid():
+        return
+    _server = parent
+    atexit.register(_stop_server, parent)
+
+
+def _stop_server(pid: int) -> None:
+    with contextlib.suppress(OSError):  # it may have ended already
+        os.kill(pid, signal.SIGTERM)
 
 
 def _raise_pool_failure(err: BaseException, deadline: float, pdfs: int) -> None:

@@ -57,6 +57,7 @@ class Batch:
 
     outcomes: list[Outcome]
     subsetter: bool | None
+    parent: int  # the worker's parent process: the fork server, or the build itself
 
 
 # ---------------------------------------------------------------- limits
@@ -277,7 +278,7 @@ def make_batch(key: RendererKey, tasks: list[Task]) -> Batch:
     renderer = get_renderer(key)
     with renderer.sharing_layouts():
         outcomes = [make_pdf(task) for task in tasks]
-    return Batch(outcomes, native_libraries().harfbuzz_subset)
+    return Batch(outcomes, native_libraries().harfbuzz_subset, os.getppid())
 
 
 # ---------------------------------------------------------------- every PDF of a build
