@@ -146,7 +146,10 @@ def noop_whole_project(run: Run) -> list[Row]:
 
 
 def watch(run: Run) -> list[Row]:
-    return measure_watch.watch_rows(measure_watch.measure_watch(run.work, run.settings.reps["watch"]))
+    rows = measure_watch.watch_rows(measure_watch.measure_watch(run.work, run.settings.reps["watch"]))
+    if run.html is None:
+        run.html = measure_render.export_html(run.project, run.work)
+    return rows + measure_watch.floor_rows(run.html, run.work, run.settings.reps["watch"])
 
 
 def scale(run: Run) -> list[Row]:
@@ -168,7 +171,10 @@ def cold(run: Run) -> list[Row]:
 
 
 def one_sheet(run: Run) -> list[Row]:
-    return measure_build.measure_one_sheet(run.project, run.work, run.settings.reps["one_sheet"])
+    rows = measure_build.measure_one_sheet(run.project, run.work, run.settings.reps["one_sheet"])
+    if run.html is None:
+        run.html = measure_render.export_html(run.project, run.work)
+    return rows + measure_build.one_sheet_floor(run.html, run.work, run.settings.reps["one_sheet"])
 
 
 def message_change(run: Run) -> list[Row]:

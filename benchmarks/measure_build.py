@@ -97,6 +97,18 @@ def measure_one_sheet(project: Path, work: Path, reps: int) -> list[Row]:
                 f"<= {ONE_SHEET_MAX_SECONDS} s", verdict(wall <= ONE_SHEET_MAX_SECONDS))]
 
 
+def one_sheet_floor(html: Path, work: Path, reps: int) -> list[Row]:
+    """Figure 4's floor: a fresh process that only imports WeasyPrint and writes the longer of the
+    two PDFs, fr-large/redness.pdf (the build makes both at once, one per worker)."""
+    walls = []
+    for _ in range(reps):
+        run, _ = probe(["floor", html, "fr-large/redness.pdf"], work)
+        walls.append(run.wall)
+    log(f"  floor: import WeasyPrint and write fr-large/redness.pdf alone, fresh process: {median(walls):.2f} s")
+    return [Row("4'. floor of 4: a fresh process that only imports WeasyPrint and writes fr-large/redness.pdf",
+                f"{median(walls):.2f} s ({spread(walls)})")]
+
+
 # ---------------------------------------------------------------- 5: the no-op rebuild
 
 

@@ -151,6 +151,22 @@ def measure_watch(work: Path, changes: int, sheet: str = "redness") -> WatchFigu
     return figures
 
 
+def floor_rows(html: Path, work: Path, reps: int) -> list[Row]:
+    """Figure 9's floor: the longer of the rebuild's two PDFs made by a warm renderer (nothing
+    else), plus what the watch waits before it starts: half its polling interval, on average,
+    and the time it lets an editor finish saving."""
+    from measure_render import probe
+
+    from handouts.watch import POLL_SECONDS, SETTLE_SECONDS
+
+    _, answer = probe(["again", html, "fr-large/redness.pdf", max(reps, 5)], work)
+    render = median(answer["wall"])
+    waiting = POLL_SECONDS / 2 + SETTLE_SECONDS
+    log(f"  floor: fr-large/redness.pdf by a warm renderer {ms(render)}; the watch's wait {ms(waiting)}")
+    return [Row("9'. floor of 9: a warm render of fr-large/redness.pdf + the watch's wait (poll / 2 + settle)",
+                f"{ms(render + waiting)} = {ms(render)} ({spread(answer['wall'], 'ms')}) + {ms(waiting)}")]
+
+
 def watch_rows(figures: WatchFigures) -> list[Row]:
     middle = median(figures.latencies)
     folders = ", ".join(pdf.split("/")[0] for pdf in figures.pdfs)

@@ -3,6 +3,8 @@
     python benchmarks/probe.py export PROJECT DEST   # every PDF of a default build, as HTML files
     python benchmarks/probe.py naive DEST            # those PDFs written the naive way
     python benchmarks/probe.py warm DEST ROUNDS      # naive vs one warm PdfRenderer, one-language sheets
+    python benchmarks/probe.py floor DEST RELPATH    # only WeasyPrint's import and one PDF, in a fresh process
+    python benchmarks/probe.py again DEST RELPATH N  # one PDF, N times more, by a warm PdfRenderer
 
 ``export`` is the one place that asks the package for the sheets' HTML (``handouts.plan.prepare``,
 a public name); ``naive`` uses WeasyPrint alone, as a script written without handouts would;
@@ -125,6 +127,38 @@ def warm(dest: Path, rounds: int) -> dict[str, object]:
     return times
 
 
+def floor(dest: Path, relpath: str) -> dict[str, object]:
+    """What no build of one PDF can beat in a fresh process: WeasyPrint imported (found the
+    build's cheap way, handouts.pdf.weasyprint_module) and this one PDF written, nothing else:
+    no content, catalog or page check, no thumbnail, no publishing."""
+    from handouts.pdf import weasyprint_module
+
+    manifest = json.loads((dest / MANIFEST).read_text(encoding="utf-8"))
+    pdf = next(p for p in manifest["pdfs"] if p["relpath"] == relpath)
+    naive_pdf(weasyprint_module(), dest, manifest, pdf)
+    return {"relpath": relpath}
+
+
+def again(dest: Path, relpath: str, count: int) -> dict[str, object]:
+    """One PDF by a warm renderer, as a warm 'handouts watch' worker makes it: wall seconds of each,
+    after one untimed render."""
+    from handouts.pdf import Part, PdfRenderer
+
+    manifest = json.loads((dest / MANIFEST).read_text(encoding="utf-8"))
+    renderer = PdfRenderer(Path(manifest["templates"]), allowed=tuple(Path(p) for p in manifest["allowed"]),
+                           fonts_dir=Path(manifest["fonts"]))
+    pdf = next(p for p in manifest["pdfs"] if p["relpath"] == relpath)
+    parts = [Part((dest / part["file"]).read_text(encoding="utf-8"), relpath, part["lang"], part["max_pages"])
+             for part in pdf["parts"]]
+    walls = []
+    for rep in range(count + 1):
+        started = time.perf_counter()
+        renderer.make_pdf(parts, title=pdf["title"])
+        if rep:
+            walls.append(time.perf_counter() - started)
+    return {"wall": walls}
+
+
 def main() -> None:
     command, folder = sys.argv[1], Path(sys.argv[2])
     if command == "export":
@@ -133,6 +167,10 @@ def main() -> None:
         result = naive(folder)
     elif command == "warm":
         result = warm(folder, int(sys.argv[3]))
+    elif command == "floor":
+        result = floor(folder, sys.argv[3])
+    elif command == "again":
+        result = again(folder, sys.argv[3], int(sys.argv[4]))
     else:
         raise SystemExit(f"unknown command {command!r}")
     print(json.dumps(result))

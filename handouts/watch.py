@@ -13,6 +13,8 @@ from pathlib import Path
 from handouts.project_files import INPUTS
 
 Snapshot = dict[str, tuple[int, int]]
+POLL_SECONDS = 0.05  # how often the files are looked at: a snapshot takes about 1 ms
+SETTLE_SECONDS = 0.03  # after a change, how long an editor is given to finish saving
 
 
 def snapshot(root: Path) -> Snapshot:
@@ -33,7 +35,7 @@ def snapshot(root: Path) -> Snapshot:
     return found
 
 
-def watch(root: Path, rebuild: Callable[[], None], interval: float = 0.05, settle: float = 0.03,
+def watch(root: Path, rebuild: Callable[[], None], interval: float = POLL_SECONDS, settle: float = SETTLE_SECONDS,
           rounds: int | None = None) -> None:
     """Call ``rebuild`` now, then after every change; ``rounds`` limits the polls (for tests)."""
     root = root.resolve()
