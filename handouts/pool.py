@@ -196,7 +196,7 @@ def _stop_at_exit(parent: int) -> None:
 
     Left to itself, it ends a moment after the build, once it has unloaded WeasyPrint: about
     0.15 s during which it still holds the build's output streams, so that a program reading
-    them (a script, the web page's server) waits for it. It holds nothing else: SIGTERM ends it
+    them (a script, a program that runs handouts for its user) waits for it. It holds nothing else: SIGTERM ends it
     at once, as the kernel would.
     """
     global _server
