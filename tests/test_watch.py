@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -82,3 +85,24 @@ def test_an_editors_swap_file_or_the_output_folder_starts_no_build(tree):
         (tree / "dist" / "redness.pdf").write_bytes(b"%PDF")
 
     assert run_watch(tree, [scribble]) == 1
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
+@pytest.mark.parametrize(("where", "polls"), [("content/redness.yaml", 1),
+                                              ("templates/partials/items.html", 2)])  # the new folder wakes it too
+def test_a_save_wakes_the_watch_before_its_next_poll(tree, where, polls):
+    """With a poll once a minute, a save (even in a folder made after the watch started) is seen at once."""
+    builds: list[float] = []
+    watcher = threading.Thread(target=watch, args=(tree, lambda: builds.append(time.monotonic())),
+                               kwargs={"interval": 60.0, "settle": 0.0, "rounds": polls}, daemon=True)
+    watcher.start()
+    deadline = time.monotonic() + 10
+    while not builds and time.monotonic() < deadline:  # the first build, then the watch waits
+        time.sleep(0.01)
+    time.sleep(0.1)
+    (tree / where).parent.mkdir(exist_ok=True)  # a new folder: an empty one is no change to build
+    time.sleep(0.1)
+    (tree / where).write_text("saved", encoding="utf-8")
+    watcher.join(timeout=30)
+    assert not watcher.is_alive(), "the save did not wake the watch: it waited for its next poll"
+    assert len(builds) == 2
