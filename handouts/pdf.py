@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from handouts import config, fonts, native
+from handouts import fonts, native
 from handouts.errors import EXIT_ENVIRONMENT, HandoutsError
 from handouts.fetcher import MAX_RESOURCE_BYTES, make_fetcher
 from handouts.pdferrors import warnings_as_errors
@@ -240,6 +240,8 @@ def _reproducible_font_timestamps() -> Iterator[None]:
     the write (the PDF itself then carries no date, see plan.source_date); the user's value
     is read by :func:`handouts.config.source_date_epoch`, which refuses one that is not a number.
     """
+    from handouts import config  # not at the top: the workers' fork server needs none of the rest of it
+
     saved = os.environ.get("SOURCE_DATE_EPOCH")
     if config.source_date_epoch() is None:
         os.environ["SOURCE_DATE_EPOCH"] = "0"
