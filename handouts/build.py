@@ -10,6 +10,7 @@ everything succeeded, except that a language that cannot be printed fails alone.
 from __future__ import annotations
 
 import contextlib
+import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -113,8 +114,16 @@ def _full_build(options: BuildOptions, inputs: str | None, out_dir: Path, starte
         result = BuildResult(unchanged=[out_dir / t.relpath for t in plan.tasks if t not in todo],
                              warnings=plan.warnings)
         result.jobs = max(1, min(options.jobs or default_jobs(), len(todo))) if todo else 0
-        judged = judge(plan, todo, make_pdfs(plan, todo, result.jobs, progress, note) if todo else [])
-        publish_outputs(plan, out_dir, cache, judged, result)
+        ahead: list[list[tuple[Path, bytes]]] = []
+
+        def meanwhile() -> None:  # a problem here is found again, and reported, when the pages are made after
+            with contextlib.suppress(HandoutsError):
+                ahead.append(pages_ahead(plan, out_dir, cache, todo))
+
+        outcomes = make_pdfs(plan, todo, result.jobs, progress, note, meanwhile) if todo else []
+        judged = judge(plan, todo, outcomes)
+        every_pdf_made = len(judged.good) == len(todo)  # then the pages made ahead are the right ones
+        publish_outputs(plan, out_dir, cache, judged, result, ahead[0] if ahead and every_pdf_made else None)
         if judged.problems or plan.failed:
             result.seconds = time.perf_counter() - started
             raise build_failed(plan, todo, judged, result)
@@ -159,15 +168,28 @@ def judge(plan: Plan, todo: list[Task], outcomes: list[Outcome]) -> Judged:
     return Judged(good, thumbnails, problems, failed_langs, broken)
 
 
-def publish_outputs(plan: Plan, out_dir: Path, cache: Cache, judged: Judged, result: BuildResult) -> None:
-    """Publish the good PDFs with the catalogue, the web pages, the thumbnails of new PDFs and the cache."""
+def pages_ahead(plan: Plan, out_dir: Path, cache: Cache, todo: list[Task]) -> list[tuple[Path, bytes]]:
+    """The web pages and catalogue as they will be once every PDF of ``todo`` is made: made while
+    the workers render them, and used only if they all are (:func:`handouts.site.web_files`)."""
+    from handouts import site
+    from handouts.cache import updated_cache
+
+    listed = updated_cache(out_dir, copy.deepcopy(cache), [(task, b"") for task in todo])
+    site.add_catalogue_entries(plan, listed)
+    return site.web_files(plan, out_dir, listed, {out_dir / task.relpath for task in todo})
+
+
+def publish_outputs(plan: Plan, out_dir: Path, cache: Cache, judged: Judged, result: BuildResult,
+                    pages: list[tuple[Path, bytes]] | None = None) -> None:
+    """Publish the good PDFs with the catalogue, the web pages, the thumbnails of new PDFs and the cache;
+    ``pages``: the web pages and catalogue made ahead for them (:func:`pages_ahead`)."""
     from handouts import site
     from handouts.cache import cache_file, updated_cache
 
     files = [(out_dir / task.relpath, pdf) for task, pdf in judged.good]
     cache = updated_cache(out_dir, cache, judged.good)
     thumbnails = {out_dir / relpath: image for relpath, image in judged.thumbnails.items()}
-    web_files = site.outputs(plan, out_dir, cache, dict(files), thumbnails)
+    web_files = site.outputs(plan, out_dir, cache, dict(files), thumbnails, pages)
     record = cache_file(out_dir, cache)
     if files or web_files or not site.same_bytes(*record):
         publish(files + web_files + [record])

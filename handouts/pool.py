@@ -23,7 +23,7 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -128,9 +128,11 @@ def _drop(now: bool = False) -> None:
 
 
 def make_in_workers(batches: list[list[Task]], key: RendererKey, jobs: int, deadline: float,
-                    progress: Progress | None) -> tuple[dict[str, workers.Outcome], bool | None]:
+                    progress: Progress | None, meanwhile: Callable[[], None] | None = None,
+                    ) -> tuple[dict[str, workers.Outcome], bool | None]:
     """Every PDF of the batches, made by ``jobs`` worker processes (or those already started);
-    and whether the workers' WeasyPrint found HarfBuzz's subsetter (None: unknown)."""
+    and whether the workers' WeasyPrint found HarfBuzz's subsetter (None: unknown).
+    ``meanwhile`` is called here while the workers render."""
     global _kept
     pool = _kept if _kept is not None and _kept.jobs >= jobs else None
     if pool is None:
@@ -146,6 +148,8 @@ def make_in_workers(batches: list[list[Task]], key: RendererKey, jobs: int, dead
             raise WorkersUnavailable(str(err)) from err
         finally:
             signal.signal(signal.SIGINT, previous)
+        if meanwhile is not None:
+            meanwhile()
         outcomes, subsetter = _collect(futures, total, deadline, progress)
     except BaseException as err:
         # Ctrl-C, the deadline, a crashed worker, a renderer that cannot be made or a worker that

@@ -58,24 +58,43 @@ def same_bytes(path: Path, data: bytes) -> bool:
 
 # ---------------------------------------------------------------- what the build calls
 
-def outputs(plan: Plan, out_dir: Path, cache: dict[str, dict[str, Any]],
-            new_pdfs: dict[Path, bytes], thumbnails: dict[Path, bytes]) -> list[tuple[Path, bytes]]:
+def outputs(plan: Plan, out_dir: Path, cache: dict[str, dict[str, Any]], new_pdfs: dict[Path, bytes],
+            thumbnails: dict[Path, bytes], pages: list[tuple[Path, bytes]] | None = None) -> list[tuple[Path, bytes]]:
     """The catalogue, web pages, assets and thumbnails that differ from what is in ``out_dir``.
 
     ``cache`` (the build's) gains each PDF's catalogue entry and the record of its thumbnail;
     ``new_pdfs`` are the PDFs this build is about to publish, ``thumbnails`` those drawn with them.
+    ``pages``: what :func:`web_files` gave for exactly these new PDFs, made while they rendered.
     """
+    add_catalogue_entries(plan, cache)
+    if pages is None:
+        pages = web_files(plan, out_dir, cache, set(new_pdfs))
+
+    def pdf_exists(relpath: str) -> bool:
+        return out_dir / relpath in new_pdfs or (out_dir / relpath).is_file()
+
+    drawn = changed_thumbnails(out_dir, cache, new_pdfs, thumbnails, pdf_exists)
+    return [(path, data) for path, data in drawn.items() if not same_bytes(path, data)] + pages
+
+
+def add_catalogue_entries(plan: Plan, cache: dict[str, dict[str, Any]]) -> None:
+    """What the catalogue shows of each PDF of the plan, into its cache entry."""
+    sheets = {h.name: h for h in plan.sheets}
+    for task in plan.tasks:
+        if task.relpath in cache:  # not a PDF this build failed to make (too long, say): it is not listed
+            cache[task.relpath]["catalogue"] = catalogue_entry(plan, sheets[task.name], task)
+
+
+def web_files(plan: Plan, out_dir: Path, cache: dict[str, dict[str, Any]],
+              new_pdfs: set[Path]) -> list[tuple[Path, bytes]]:
+    """The assets, web pages and catalogue page that differ from what is in ``out_dir``, once
+    ``new_pdfs`` are published; ``cache`` holds every listed PDF's catalogue entry."""
     files: dict[Path, bytes] = {}
 
     def exists(relpath: str) -> bool:
         return out_dir / relpath in new_pdfs or out_dir / relpath in files or (out_dir / relpath).is_file()
 
     logo_name = _assets(plan, out_dir, files)
-    sheets = {h.name: h for h in plan.sheets}
-    for task in plan.tasks:
-        if task.relpath in cache:  # not a PDF this build failed to make (too long, say): it is not listed
-            cache[task.relpath]["catalogue"] = catalogue_entry(plan, sheets[task.name], task)
-    files.update(changed_thumbnails(out_dir, cache, new_pdfs, thumbnails, exists))
     _web_pages(plan, out_dir, logo_name, files, exists)
     names = [path.stem for path in content.sheet_paths(plan.project.content_dir)]
     listed = [(relpath, entry) for relpath, entry in cache.items()

@@ -285,10 +285,12 @@ def make_batch(key: RendererKey, tasks: list[Task]) -> Batch:
 
 
 def make_pdfs(plan: Plan, tasks: list[Task], jobs: int, progress: Progress | None = None,
-              note: Callable[[str], None] | None = None) -> list[Outcome]:
+              note: Callable[[str], None] | None = None, meanwhile: Callable[[], None] | None = None,
+              ) -> list[Outcome]:
     """Make the tasks' PDFs, in worker processes when there are several or when workers are
     already started (:func:`handouts.pool.start_early`); results in task order. ``note``: told
-    once per process when HarfBuzz's subsetter is missing.
+    once per process when HarfBuzz's subsetter is missing. ``meanwhile``: called while the
+    workers render (not when this process renders).
 
     The unit of work is a batch (:func:`sharing_layouts`), the costliest first, so that no worker
     is left with a long one at the end.
@@ -303,7 +305,7 @@ def make_pdfs(plan: Plan, tasks: list[Task], jobs: int, progress: Progress | Non
     outcomes = None
     if jobs > 1 or pool.ready():  # then this process never imports WeasyPrint: the workers have it
         try:
-            outcomes, subsetter = pool.make_in_workers(batches, key, jobs, deadline, progress)
+            outcomes, subsetter = pool.make_in_workers(batches, key, jobs, deadline, progress, meanwhile)
         except pool.WorkersUnavailable:
             pass  # made here instead, more slowly
         else:

@@ -3,6 +3,7 @@ that joins them, read back from real builds (no browser here: see test_browser.p
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -15,7 +16,7 @@ import pypdf
 import pytest
 
 from handouts import build as pipeline
-from handouts import catalogs, config, content, dist_paths, errors, plan, site, thumbnails
+from handouts import catalogs, config, content, dist_paths, errors, plan, pool, site, thumbnails, workers
 from handouts.options import BuildOptions
 from handouts.thumbnails import THUMBNAIL_WIDTH
 
@@ -405,3 +406,43 @@ def test_a_right_to_left_language_gets_its_direction_on_the_web_page(project, cl
     assert Page(html).html_attrs["dir"] == "rtl" and Page(html).html_attrs["lang"].startswith(lang)
     assert '<a href="../fr/redness.html" hreflang="fr" lang="fr">Français</a>' in html
     assert '<a href="../zh_Hans/redness.html" hreflang="zh-Hans" lang="zh-Hans">' in html
+
+
+def test_the_web_pages_made_while_the_workers_render_are_those_made_after_them(project, tmp_path, monkeypatch):
+    """With workers, the pages and catalogue are made while the PDFs render, for the PDFs about to
+    be published; they are the ones one process makes after the PDFs: at first, after an edit,
+    and when a PDF cannot be made (its language fails: its PDFs and the links to them are left out)."""
+    two = ("dryness", "redness")
+    alone, workers_out = tmp_path / "alone", tmp_path / "workers"
+
+    def both(alone: Path = alone, workers_out: Path = workers_out) -> None:
+        for out, jobs in ((alone, 1), (workers_out, 2)):
+            with contextlib.suppress(errors.HandoutsError):  # the failing language, last round
+                pipeline.build(BuildOptions(project, ("fr", "en"), two, out_dir=out, jobs=jobs))
+        assert files_of(workers_out) == files_of(alone)
+
+    both()
+    sheet = project / "content" / "redness.yaml"
+    sheet.write_text(sheet.read_text().replace('"Do not rub or scrub your face."', '"Do not rub or scrub your skin."'))
+    both()
+    assert "Do not rub or scrub your skin." in (workers_out / "en" / "redness.html").read_text(encoding="utf-8")
+
+    real = workers.make_pdf
+
+    def fails_in_french(task):  # a render that fails, in this process and in workers forked from it
+        if task.relpath == "fr/redness.pdf":
+            return workers.Outcome(task.relpath, None, [], [errors.Problem("cannot be made")])
+        return real(task)
+
+    monkeypatch.setattr(pool, "START_METHOD", "fork")
+    monkeypatch.setattr(workers, "make_pdf", fails_in_french)
+    french = (workers_out / "fr" / "redness.pdf").read_bytes()
+    sheet.write_text(sheet.read_text().replace('"Do not rub or scrub your skin."', '"Do not rub your skin."'))
+    both()
+    assert "Do not rub your skin." in (workers_out / "en" / "redness.html").read_text(encoding="utf-8")
+    assert (workers_out / "fr" / "redness.pdf").read_bytes() == french  # the French one failed: kept as it was
+    # A first build in which it fails: no page links a PDF that is not there, none lists it.
+    both(tmp_path / "alone-first", tmp_path / "workers-first")
+    first = tmp_path / "workers-first"
+    assert not (first / "fr" / "redness.pdf").exists()
+    assert "fr/redness.pdf" not in (first / "index.html").read_text(encoding="utf-8")
