@@ -49,6 +49,15 @@ def copy_project(target: Path) -> Path:
     return target
 
 
+def lengthen(project: Path, sheet: str, steps: int) -> None:
+    """Give a sheet of ``project`` ``steps`` more things to do (English, untranslated): too long to print."""
+    path = project / "content" / f"{sheet}.yaml"
+    extra = "".join(f'  - "Another careful step, number {i}, that makes this sheet longer."\n' for i in range(steps))
+    text = path.read_text(encoding="utf-8")
+    assert text.count("what_to_do:\n") == 1
+    path.write_text(text.replace("what_to_do:\n", "what_to_do:\n" + extra), encoding="utf-8")
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the project that a test may break."""

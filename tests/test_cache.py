@@ -17,7 +17,7 @@ from handouts import cache, publish, stamp
 from handouts.options import BuildOptions
 from handouts.pdf import SUBSET_HINT
 
-from .conftest import SHEETS, pdf_text, processes
+from .conftest import SHEETS, lengthen, pdf_text, processes
 
 text = pdf_text
 
@@ -147,8 +147,7 @@ def test_one_and_two_worker_processes_give_the_same_bytes(project, tmp_path):
 
 
 def test_a_failing_sheet_in_a_worker_is_reported_and_nothing_is_written(project, tmp_path):
-    replace_in(project / "content" / "flaking.yaml", "what_to_do:\n", "what_to_do:\n" + "".join(
-        f'  - "An extra step, number {i}, that makes the sheet far too long to print."\n' for i in range(30)))
+    lengthen(project, "flaking", 30)
     with pytest.raises(pipeline.BuildFailed) as caught:
         pipeline.build(BuildOptions(project, ("en",), ("flaking", *WARM), out_dir=tmp_path / "out", jobs=2))
     assert "the sheet 'flaking' in English (en) needs" in str(caught.value)

@@ -10,7 +10,7 @@ import pypdf
 from handouts.catalogs import catalog_path
 from handouts.po import read_po
 
-from .conftest import ROOT, SHEETS, pdf_text
+from .conftest import ROOT, SHEETS, lengthen, pdf_text
 
 
 def pdf_fonts(path: Path) -> set[tuple[str, bool]]:
@@ -128,9 +128,7 @@ def test_fuzzy_or_missing_translations_warn_and_fail_with_strict(cli, project, t
 
 
 def test_a_sheet_that_overflows_its_page_fails_naming_sheet_and_language(cli, project, tmp_path):
-    path = project / "content" / "flaking.yaml"
-    longer = "\n".join(f'  - "Extra step number {i} to make this sheet far too long to print."' for i in range(30))
-    path.write_text(path.read_text().replace("what_to_do:\n", "what_to_do:\n" + longer + "\n"))
+    lengthen(project, "flaking", 30)
     result = cli("build", "--lang", "en", "--out", str(tmp_path / "out"), cwd=project)
     assert result.exit_code == 1
     assert re.search(r"content/flaking.yaml: the sheet 'flaking' in English \(en\) needs \d pages in the en "

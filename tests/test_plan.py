@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from handouts.cli import main
 
-from .conftest import ROOT, SHEETS, page_texts
+from .conftest import ROOT, SHEETS, lengthen, page_texts
 
 
 def build(*args: str, project: Path = ROOT, env: dict[str, str] | None = None):
@@ -217,9 +217,7 @@ def test_normal_edition_body_text_is_at_least_12_points(built):
 
 
 def test_a_sheet_too_long_for_large_print_fails_naming_sheet_language_and_edition(project, tmp_path):
-    path = project / "content" / "dryness.yaml"
-    extra = "\n".join(f'  - "Another careful step, number {i}, that makes this sheet longer."' for i in range(90))
-    path.write_text(path.read_text().replace("what_to_do:\n", "what_to_do:\n" + extra + "\n"))
+    lengthen(project, "dryness", 90)
     result = build("--large-print", "--lang", "en", "--out", str(tmp_path / "out"), project=project)
     assert result.exit_code == 1
     assert re.search(r"content/dryness.yaml: the sheet 'dryness' in English \(en\) needs \d pages in the "
