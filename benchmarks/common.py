@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import procwatch
+
 from handouts.project_files import INPUTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,24 +97,11 @@ def adopt_orphans() -> bool:
 ADOPTING = adopt_orphans()
 
 
-def direct_children() -> set[int]:
-    """This process's living children, from /proc (Linux); empty elsewhere."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        if int(fields[1]) == os.getpid():
-            found.add(int(stat.parent.name))
-    return found
-
-
 def reap_left_behind(before: set[int], timeout: float = 30.0) -> None:
     """Wait for the processes a command left behind (adopted, see :func:`adopt_orphans`): their CPU
     time then counts in RUSAGE_CHILDREN. Processes that were children before the command are not touched."""
     deadline = time.perf_counter() + timeout
-    while ADOPTING and (left := direct_children() - before) and time.perf_counter() < deadline:
+    while ADOPTING and (left := procwatch.direct_children(os.getpid()) - before) and time.perf_counter() < deadline:
         for pid in left:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
@@ -148,7 +137,7 @@ class CliRun:
 def run_command(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> CliRun:
     """Run a command to its end; nothing else of this benchmark runs meanwhile, so the CPU delta is its own."""
     cpu_before = children_cpu()
-    children_before = direct_children()
+    children_before = procwatch.direct_children(os.getpid())
     started = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL,
                           env=env or ENV)

@@ -8,6 +8,7 @@ sampled from /proc while the build runs, never asked of the package.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -23,7 +24,6 @@ from common import (
     Row,
     children_cpu,
     cli_command,
-    direct_children,
     log,
     median,
     ms,
@@ -101,7 +101,7 @@ def sampled_build(project: Path, out: Path, cwd: Path) -> tuple[CliRun, procwatc
     """One forced build in its own process, its memory sampled while it runs."""
     command = cli_command() + ["build", "--project", str(project), "--out", str(out), *SCALE_OPTIONS, "--force"]
     cpu_before = children_cpu()
-    children_before = direct_children()
+    children_before = procwatch.direct_children(os.getpid())
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                stdin=subprocess.DEVNULL, env=ENV)

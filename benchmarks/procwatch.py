@@ -29,12 +29,23 @@ def _stat_fields(pid: int) -> list[str] | None:
     return text[text.rfind(")") + 2:].split()
 
 
-def children_of(pid: int) -> list[int]:
-    """Every living descendant of ``pid``."""
+def _children() -> dict[int, list[int]]:
+    """Each living process's children (zombies included)."""
     parents: dict[int, list[int]] = {}
     for entry in PROC.iterdir():
         if entry.name.isdigit() and (fields := _stat_fields(int(entry.name))):
             parents.setdefault(int(fields[1]), []).append(int(entry.name))
+    return parents
+
+
+def direct_children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid``."""
+    return set(_children().get(pid, []))
+
+
+def children_of(pid: int) -> list[int]:
+    """Every living descendant of ``pid``."""
+    parents = _children()
     found, todo = [], [pid]
     while todo:
         kids = parents.get(todo.pop(), [])
@@ -64,10 +75,7 @@ def executable(pid: int) -> str | None:
 def helper(pid: int) -> bool:
     """Whether a process is one of multiprocessing's helpers, not a worker: the fork server (the
     workers are its forks, but their parent is the fork server) or the resource tracker."""
-    try:
-        command = (PROC / str(pid) / "cmdline").read_bytes()
-    except OSError:
-        return False
+    command = _command_of(pid)
     fields = _stat_fields(pid)
     forked_by_server = fields is not None and b"multiprocessing.forkserver" in _command_of(int(fields[1]))
     return not forked_by_server and (b"multiprocessing.forkserver" in command

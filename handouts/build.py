@@ -114,16 +114,16 @@ def _full_build(options: BuildOptions, inputs: str | None, out_dir: Path, starte
         result = BuildResult(unchanged=[out_dir / t.relpath for t in plan.tasks if t not in todo],
                              warnings=plan.warnings)
         result.jobs = max(1, min(options.jobs or default_jobs(), len(todo))) if todo else 0
-        ahead: list[list[tuple[Path, bytes]]] = []
+        ahead: list[tuple[Path, bytes]] | None = None
 
         def meanwhile() -> None:  # a problem here is found again, and reported, when the pages are made after
+            nonlocal ahead
             with contextlib.suppress(HandoutsError):
-                ahead.append(pages_ahead(plan, out_dir, cache, todo))
+                ahead = pages_ahead(plan, out_dir, cache, todo)
 
-        outcomes = make_pdfs(plan, todo, result.jobs, progress, note, meanwhile) if todo else []
-        judged = judge(plan, todo, outcomes)
+        judged = judge(plan, todo, make_pdfs(plan, todo, result.jobs, progress, note, meanwhile) if todo else [])
         every_pdf_made = len(judged.good) == len(todo)  # then the pages made ahead are the right ones
-        publish_outputs(plan, out_dir, cache, judged, result, ahead[0] if ahead and every_pdf_made else None)
+        publish_outputs(plan, out_dir, cache, judged, result, ahead if every_pdf_made else None)
         if judged.problems or plan.failed:
             result.seconds = time.perf_counter() - started
             raise build_failed(plan, todo, judged, result)

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from handouts import workers
@@ -47,12 +47,12 @@ class _Workers:
     jobs: int
     executor: ProcessPoolExecutor
     font_folder: str  # where the workers' renderers copy their fonts; removed with them
-    starting: list[threading.Thread] = field(default_factory=list)  # start_early's, until its workers run
+    starting: threading.Thread | None = None  # start_early's, which starts the workers
 
     def close(self, now: bool = False) -> None:
         """Stop the workers: at once (Ctrl-C, the deadline, a crash), or once they are idle."""
-        for thread in self.starting:
-            thread.join()
+        if self.starting is not None:
+            self.starting.join()
         if now:
             for child in multiprocessing.active_children():
                 child.terminate()
@@ -95,9 +95,8 @@ def start_early(jobs: int) -> None:
     pool = _start(jobs)
     # Each submit starts a worker, and the first one waits for the fork server to be ready:
     # in a thread, so that the build reads its inputs meanwhile.
-    thread = threading.Thread(target=_warm_up, args=(pool,), name="handouts-start-workers", daemon=True)
-    pool.starting.append(thread)
-    thread.start()
+    pool.starting = threading.Thread(target=_warm_up, args=(pool,), name="handouts-start-workers", daemon=True)
+    pool.starting.start()
     _kept = pool
 
 
@@ -109,7 +108,7 @@ def _warm_up(pool: _Workers) -> None:
         pass
 
 
-def ready() -> bool:
+def running() -> bool:
     """Whether workers are started (early, or kept warm): a build then has them make even one PDF."""
     return _kept is not None
 

@@ -93,6 +93,9 @@ class Wakeup:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
@@ -105,7 +108,7 @@ class Wakeup:
                                  for path in [self.root / name, *(self.root / name).rglob("*")] if path.is_dir()]
         for folder in folders:
             if self.libc.inotify_add_watch(self.fd, os.fsencode(folder), _IN_EVENTS) < 0:
-                self.__exit__()  # out of watches: polling alone
+                self.close()  # out of watches: polling alone
                 return
 
     def wait(self, seconds: float) -> bool:

@@ -303,7 +303,7 @@ def make_pdfs(plan: Plan, tasks: list[Task], jobs: int, progress: Progress | Non
     jobs = max(1, min(jobs, len(batches)))
     deadline = build_seconds(len(tasks), jobs)
     outcomes = None
-    if jobs > 1 or pool.ready():  # then this process never imports WeasyPrint: the workers have it
+    if jobs > 1 or pool.running():  # then this process never imports WeasyPrint: the workers have it
         try:
             outcomes, subsetter = pool.make_in_workers(batches, key, jobs, deadline, progress, meanwhile)
         except pool.WorkersUnavailable:

@@ -20,4 +20,4 @@ def test_a_build_whose_workers_cannot_start_makes_its_pdfs_in_its_own_process(pr
     result = pipeline.build(BuildOptions(project, ("fr",), ("redness", "dryness"), out, jobs=2))
     assert sorted(p.relative_to(out).as_posix() for p in result.written) == ["fr/dryness.pdf", "fr/redness.pdf"]
     assert "Rougeurs" in pdf_text(out / "fr" / "redness.pdf")
-    assert not pool.ready()  # nothing left running
+    assert not pool.running()  # nothing left running
