@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +24,10 @@ if TYPE_CHECKING:
 @click.version_option(package_name="handouts")
 def main() -> None:
     """Print aftercare sheets for patients, in their language."""
+    # At exit, Python looks for reference cycles among every object the run made, several times
+    # over, before it ends anyway: 45 ms of a 0.9 s build. Frozen, they are left to the system.
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
 
 
 F = TypeVar("F", bound=Callable[..., None])
