@@ -102,6 +102,11 @@ def load_brand(project: Project, name: str | None = None) -> Brand:
     )
 
 
+def brand_folder(project: Project, name: str | None = None) -> Path:
+    """The brand's folder (``--brand``, else handouts.yaml's), as :func:`load_brand` gives it, without reading it."""
+    return _brand_file(project, name)[0].resolve()
+
+
 def _brand_file(project: Project, name: str | None) -> tuple[Path, Path]:
     """The brand's folder and its brand.yaml, inside the project's brands/; a located error otherwise."""
     if name is not None and not BRAND_NAME.fullmatch(name):

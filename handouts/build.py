@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the rest is imported when there is something to check: a no
     from handouts.cache import Cache
     from handouts.pdf import Part
     from handouts.plan import Plan, Task
-    from handouts.workers import Outcome, Progress
+    from handouts.workers import Outcome, Progress, RendererKey
 
 
 
@@ -87,12 +87,19 @@ def full_build(options: BuildOptions, inputs: str | None, out_dir: Path, started
     from handouts.workers import default_jobs
 
     if (options.jobs or default_jobs()) > 1:
-        # Workers import WeasyPrint on the other core while this process reads and checks the inputs.
-        pool.start_early(options.jobs or default_jobs())
+        # Workers import WeasyPrint on the other core, and make their renderer, while this process
+        # reads and checks the inputs.
+        pool.start_early(options.jobs or default_jobs(), lambda: _early_renderer_key(options))
     try:
         return _full_build(options, inputs, out_dir, started, progress, note)
     finally:
         pool.done()
+
+
+def _early_renderer_key(options: BuildOptions) -> RendererKey | None:
+    from handouts.plan import early_renderer_key  # in the thread that starts the workers: a long import
+
+    return early_renderer_key(options)
 
 
 def _full_build(options: BuildOptions, inputs: str | None, out_dir: Path, started: float,

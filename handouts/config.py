@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from handouts.brand import BRAND_NAME, BRAND_NAME_HINT, scalar_values
@@ -57,22 +55,6 @@ class Project:
     def input_paths(self) -> tuple[Path, ...]:
         """Every file and folder a sheet is made from: what 'watch' watches and what --out may not be inside."""
         return tuple(self.root / name for name in INPUTS)
-
-
-def source_date_epoch() -> int | None:
-    """SOURCE_DATE_EPOCH (reproducible builds): the time to stamp outputs with, in seconds since 1970; unset: None."""
-    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not value:
-        return None
-    try:
-        epoch = int(value)
-        datetime.fromtimestamp(epoch, tz=UTC)
-    except (ValueError, OverflowError, OSError) as err:
-        raise HandoutsError(
-            f"SOURCE_DATE_EPOCH is {value!r}; it must be a number of seconds since 1970 (or unset).",
-            exit_code=EXIT_USAGE,
-        ) from err
-    return epoch
 
 
 def load_project(root: Path) -> Project:

@@ -20,9 +20,10 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po as babel_read_po
 from babel.messages.pofile import write_po as babel_write_po
 
-from handouts import catalogs, config, po
+from handouts import catalogs, po
 from handouts.errors import HandoutsError
 from handouts.safefile import read_file, write_atomically
+from handouts.source_date import source_date_epoch
 from handouts.yamlfile import decode_text
 
 WIDTH = 79
@@ -117,7 +118,7 @@ def po_bytes(catalog: BabelCatalog, *, sort_by_file: bool = False, include_previ
 
 def source_date() -> datetime:
     """The date written in a new template or catalog: SOURCE_DATE_EPOCH's, else now."""
-    epoch = config.source_date_epoch()
+    epoch = source_date_epoch()
     return datetime.now(UTC) if epoch is None else datetime.fromtimestamp(epoch, tz=UTC)
 
 

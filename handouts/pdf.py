@@ -21,6 +21,7 @@ from handouts.errors import EXIT_ENVIRONMENT, HandoutsError
 from handouts.fetcher import MAX_RESOURCE_BYTES, make_fetcher
 from handouts.pdferrors import warnings_as_errors
 from handouts.safefile import read_file
+from handouts.source_date import source_date_epoch
 
 MIN_WEASYPRINT = 70
 MIN_PANGO = (1, 44)
@@ -238,12 +239,10 @@ def _reproducible_font_timestamps() -> Iterator[None]:
     ``head.modified`` with the current time unless SOURCE_DATE_EPOCH is set (the
     reproducible-builds convention fontTools follows). Unset, it is 0 here for the time of
     the write (the PDF itself then carries no date, see plan.source_date); the user's value
-    is read by :func:`handouts.config.source_date_epoch`, which refuses one that is not a number.
+    is read by :func:`handouts.source_date.source_date_epoch`, which refuses one that is not a number.
     """
-    from handouts import config  # not at the top: the workers' fork server needs none of the rest of it
-
     saved = os.environ.get("SOURCE_DATE_EPOCH")
-    if config.source_date_epoch() is None:
+    if source_date_epoch() is None:
         os.environ["SOURCE_DATE_EPOCH"] = "0"
     try:
         yield

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel import Locale
 
@@ -28,10 +29,14 @@ from handouts import (
     review,
     translation_rules,
 )
-from handouts.brand import Brand, load_brand
+from handouts.brand import Brand, brand_folder, load_brand
 from handouts.errors import EXIT_ENVIRONMENT, EXIT_USAGE, HandoutsError, Problem, raise_if_any
 from handouts.options import BuildOptions
 from handouts.pdf import Part
+from handouts.source_date import source_date_epoch
+
+if TYPE_CHECKING:
+    from handouts.workers import RendererKey
 
 
 @dataclass(frozen=True)
@@ -134,12 +139,29 @@ def prepare(options: BuildOptions) -> Plan:
         raise HandoutsError.collect(
             [replace(w, message=f"incomplete catalog (--strict): {w.message}") for w in warnings]
         )
-    allowed = (project.templates_dir, project.fonts_dir, brand.folder)
+    allowed = renderer_folders(project, brand.folder)
     tasks, dropped = make_tasks(editions, sheets, pages, titles, brand, failed)
     inputs = cache.fingerprint_inputs(allowed)
     for task in tasks:
         task.key = cache.task_key(inputs, task)
     return Plan(project, tasks, warnings, allowed, inputs, brand, sheets, languages.translators, failed, dropped)
+
+
+def renderer_folders(project: config.Project, brand_folder: Path) -> tuple[Path, ...]:
+    """The folders a sheet may load files from: the stylesheet and templates, the fonts, the brand's logo."""
+    return (project.templates_dir, project.fonts_dir, brand_folder)
+
+
+def early_renderer_key(options: BuildOptions) -> RendererKey | None:
+    """The key :func:`prepare` will give the workers' renderer, told from the few files it depends
+    on before anything else is read: the workers make their renderer while this process checks the
+    content and catalogs. None when it cannot be told (a problem :func:`prepare` then reports)."""
+    try:
+        project = config.load_project(options.root)
+        allowed = renderer_folders(project, brand_folder(project, options.brand))
+        return (project.templates_dir, allowed, project.fonts_dir, cache.fingerprint_inputs(allowed))
+    except HandoutsError:
+        return None
 
 
 def parse_languages(values: tuple[str, ...], project: config.Project) -> list[tuple[str, ...]]:
@@ -284,7 +306,7 @@ def glyph_sources(translator: catalogs.Translator, locale: Locale, brand: Brand,
 
 def source_date() -> str:
     """The PDFs' creation date from SOURCE_DATE_EPOCH (reproducible builds), or none at all."""
-    epoch = config.source_date_epoch()
+    epoch = source_date_epoch()
     return "" if epoch is None else datetime.fromtimestamp(epoch, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import multiprocessing
+import multiprocessing.queues
 import os
 import shutil
 import signal
@@ -80,11 +81,13 @@ def kept_warm() -> Iterator[None]:
         _drop()
 
 
-def start_early(jobs: int) -> None:
+def start_early(jobs: int, key: Callable[[], RendererKey | None] = lambda: None) -> None:
     """Start ``jobs`` workers now, in the background, for a build that has not yet read its inputs.
 
-    The build goes on at once; :func:`make_in_workers` then finds them ready, or nearly. A build
-    with nothing to make stops them with :func:`done` (their start cost the other core's time).
+    The build goes on at once; :func:`make_in_workers` then finds them ready, or nearly. Each
+    worker starts by making its renderer for ``key()``: the renderer key the build expects to use,
+    told here while the fork server imports WeasyPrint. A build with nothing to make stops them
+    with :func:`done` (their start cost the other core's time).
     """
     global _kept
     if START_METHOD == "fork" or (_kept is not None and _kept.jobs >= jobs):
@@ -92,12 +95,19 @@ def start_early(jobs: int) -> None:
         # death signal (handouts.workers.die_with_parent) follows the thread that forked it.
         return
     _drop()
-    pool = _start(jobs)
+    keys: multiprocessing.queues.Queue[RendererKey | None] = multiprocessing.get_context(START_METHOD).Queue()
+    pool = _start(jobs, keys)
     # Each submit starts a worker, and the first one waits for the fork server to be ready:
     # in a thread, so that the build reads its inputs meanwhile.
     pool.starting = threading.Thread(target=_warm_up, args=(pool,), name="handouts-start-workers", daemon=True)
     pool.starting.start()
     _kept = pool
+    expected = None
+    try:
+        expected = key()
+    finally:
+        for _ in range(jobs):  # one for each worker, which waits for it
+            keys.put(expected)
 
 
 def _warm_up(pool: _Workers) -> None:
@@ -163,13 +173,13 @@ def make_in_workers(batches: list[list[Task]], key: RendererKey, jobs: int, dead
     return outcomes, subsetter
 
 
-def _start(jobs: int) -> _Workers:
+def _start(jobs: int, keys: multiprocessing.queues.Queue[RendererKey | None] | None = None) -> _Workers:
     context = multiprocessing.get_context(START_METHOD)
     if START_METHOD == "forkserver":
         context.set_forkserver_preload(PRELOAD)  # read when the fork server starts: once per process
     font_folder = tempfile.mkdtemp(prefix="handouts-fonts-")
     executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                                   initializer=workers.init_worker, initargs=(os.getpid(), font_folder))
+                                   initializer=workers.init_worker, initargs=(os.getpid(), font_folder, keys))
     return _Workers(jobs, executor, font_folder)
 
 

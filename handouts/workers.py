@@ -12,7 +12,10 @@ hang (53 pages in 1.5 s, refused by the page-count check), but
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing.queues
 import os
+import queue
 import signal
 import sys
 import tempfile
@@ -225,8 +228,10 @@ def get_renderer(key: RendererKey) -> PdfRenderer:
     return _renderer[1]
 
 
-def init_worker(build_pid: int, font_folder: str) -> None:
-    """Ready a worker process: Ctrl-C left to the main process; its renderer comes with its first batch."""
+def init_worker(build_pid: int, font_folder: str, keys: multiprocessing.queues.Queue[RendererKey | None] | None = None,
+                ) -> None:
+    """Ready a worker process: Ctrl-C left to the main process; its renderer made for the key the
+    build expects to use (from ``keys``), or else with its first batch, which brings the key that counts."""
     global _renderer
     die_with_parent(build_pid)  # a killed build must not leave workers behind
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
@@ -240,6 +245,25 @@ def init_worker(build_pid: int, font_folder: str) -> None:
     # when the renderer is collected, which os._exit skips: make it inside a folder the
     # build removes when the workers are done (tempfile.tempdir is tempfile's public setting).
     tempfile.tempdir = font_folder
+    if keys is not None:
+        with contextlib.suppress(queue.Empty):
+            _make_expected_renderer(keys.get(timeout=KEY_SECONDS))
+
+
+KEY_SECONDS = 10.0  # the build tells the key long before a worker is ready; without it, the batch brings it
+
+
+def _make_expected_renderer(key: RendererKey | None) -> None:
+    """Make the renderer the build expects to use, before its first batch: the same key (or another,
+    when a file changed meanwhile, which gets a renderer of its own). One that cannot be made is
+    made again by the first batch, which reports why in the build's words."""
+    global _renderer
+    if key is None:
+        return
+    try:
+        get_renderer(key)
+    except Exception:  # the first batch makes it again, and reports why it cannot be made
+        _renderer = None
 
 
 def ready() -> bool:

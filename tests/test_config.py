@@ -9,6 +9,7 @@ import pytest
 from handouts import brand as brand_module
 from handouts import config, project_files
 from handouts.errors import EXIT_INPUT, EXIT_USAGE, HandoutsError
+from handouts.source_date import source_date_epoch
 
 from .conftest import ROOT
 
@@ -89,11 +90,11 @@ def test_every_mistake_in_a_brand_profile_is_named_with_its_line(project):
 @pytest.mark.parametrize(("value", "expected"), [("", None), ("  ", None), ("1764547200", 1764547200)])
 def test_source_date_epoch(monkeypatch, value, expected):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
-    assert config.source_date_epoch() == expected
+    assert source_date_epoch() == expected
 
 
 @pytest.mark.parametrize("value", ["yesterday", "1.5", "99999999999999999999"])
 def test_a_source_date_epoch_that_is_not_a_time_is_a_usage_error(monkeypatch, value):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
-    code, [(_, _, message)] = problems(config.source_date_epoch)
+    code, [(_, _, message)] = problems(source_date_epoch)
     assert code == EXIT_USAGE and "SOURCE_DATE_EPOCH" in message and value in message

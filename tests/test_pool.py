@@ -1,12 +1,17 @@
-"""The worker processes (handouts/pool.py): a build whose workers cannot start still makes its PDFs."""
+"""The worker processes (handouts/pool.py, handouts/workers.py): a build whose workers cannot start still
+makes its PDFs; a renderer made before the build has read its inputs never outlives them."""
 
 from __future__ import annotations
 
 import errno
 
+import pytest
+
 from handouts import build as pipeline
-from handouts import pool
+from handouts import pool, workers
+from handouts.errors import HandoutsError
 from handouts.options import BuildOptions
+from handouts.plan import early_renderer_key, prepare
 
 from .conftest import pdf_text
 
@@ -21,3 +26,37 @@ def test_a_build_whose_workers_cannot_start_makes_its_pdfs_in_its_own_process(pr
     assert sorted(p.relative_to(out).as_posix() for p in result.written) == ["fr/dryness.pdf", "fr/redness.pdf"]
     assert "Rougeurs" in pdf_text(out / "fr" / "redness.pdf")
     assert not pool.running()  # nothing left running
+
+
+def test_a_renderer_made_before_the_first_batch_gives_way_to_the_files_the_build_read(project, tmp_path, monkeypatch):
+    """Workers make the renderer the build expects while it reads its inputs; a stylesheet saved
+    meanwhile changes the key the batch brings, and the PDF shows the stylesheet as saved."""
+    options = BuildOptions(project, ("fr",), ("redness",), tmp_path / "out", jobs=1)
+    monkeypatch.setattr(workers, "_renderer", None)
+    expected = early_renderer_key(options)
+    assert expected is not None
+    workers._make_expected_renderer(expected)
+    assert workers._renderer is not None and workers._renderer[0] == expected
+    css = project / "templates" / "css" / "print.css"
+    css.write_text(css.read_text(encoding="utf-8") + '\nh1::after { content: " (saved meanwhile)"; }\n',
+                   encoding="utf-8")
+    plan = prepare(options)
+    key = (plan.project.templates_dir, plan.allowed, plan.project.fonts_dir, plan.inputs)
+    assert key != expected
+    [outcome] = workers.make_batch(key, plan.tasks[:1]).outcomes
+    out = tmp_path / "redness.pdf"
+    out.write_bytes(outcome.pdf)
+    assert "(saved meanwhile)" in pdf_text(out)
+
+
+def test_a_renderer_that_cannot_be_made_early_is_reported_by_the_first_batch(project, tmp_path, monkeypatch):
+    options = BuildOptions(project, ("fr",), ("redness",), tmp_path / "out", jobs=1)
+    monkeypatch.setattr(workers, "_renderer", None)
+    plan = prepare(options)
+    key = (plan.project.templates_dir, plan.allowed, plan.project.fonts_dir, plan.inputs)
+    (project / "fonts" / "Lato-Regular.ttf").write_bytes(b"not a font")
+    workers._make_expected_renderer(key)  # says nothing, and leaves no renderer behind
+    assert workers._renderer is None
+    with pytest.raises(HandoutsError) as caught:
+        workers.make_batch(key, plan.tasks[:1])
+    assert "Lato-Regular.ttf" in str(caught.value.problems[0].path) + caught.value.problems[0].message
