@@ -154,17 +154,18 @@ def measure_watch(work: Path, changes: int, sheet: str = "redness") -> WatchFigu
 
 def floor_rows(html: Path, work: Path, reps: int) -> list[Row]:
     """Figure 9's floor: the longer of the rebuild's two PDFs made by a warm renderer (nothing
-    else), plus what the watch waits before it starts: the time it lets an editor finish saving,
-    and elsewhere than on Linux (where the kernel wakes it at once) half its polling interval."""
+    else), plus what the watch waits before it starts: nothing on Linux, where the kernel wakes it
+    at once, and half its polling interval elsewhere. (The time it gives an editor to finish saving,
+    SETTLE_SECONDS, only delays a build that took less than that, which no PDF does.)"""
     from measure_render import probe
 
-    from handouts.watch import POLL_SECONDS, SETTLE_SECONDS
+    from handouts.watch import POLL_SECONDS
 
     _, answer = probe(["again", html, "fr-large/redness.pdf", max(reps, 5)], work)
     render = median(answer["wall"])
-    waiting = SETTLE_SECONDS + (0 if sys.platform.startswith("linux") else POLL_SECONDS / 2)
+    waiting = 0 if sys.platform.startswith("linux") else POLL_SECONDS / 2
     log(f"  floor: fr-large/redness.pdf by a warm renderer {ms(render)}; the watch's wait {ms(waiting)}")
-    return [Row("9'. floor of 9: a warm render of fr-large/redness.pdf + the watch's wait (settle)",
+    return [Row("9'. floor of 9: a warm render of fr-large/redness.pdf + the watch's wait (none on Linux)",
                 f"{ms(render + waiting)} = {ms(render)} ({spread(answer['wall'], 'ms')}) + {ms(waiting)}")]
 
 

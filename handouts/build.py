@@ -41,6 +41,10 @@ class BuildResult:
     jobs: int = 1
 
 
+class Superseded(Exception):
+    """An input changed while the build read it ('handouts watch'): nothing was written; build again."""
+
+
 class BuildFailed(HandoutsError):
     """A build that found problems: the one-line summary printed after them, and what was written
     for the languages that did not fail (None: nothing was written)."""
@@ -62,11 +66,13 @@ class Judged:
 
 
 def build(options: BuildOptions, progress: Progress | None = None,
-          note: Callable[[str], None] | None = None) -> BuildResult:
+          note: Callable[[str], None] | None = None, current: Callable[[], bool] | None = None) -> BuildResult:
     """Build the requested sheets into ``out_dir/<edition>/<sheet>.pdf``.
 
     Nothing is written unless every sheet rendered and fits its pages; then each PDF
     replaces the old one in a single rename, so no reader ever sees a partial file.
+    ``current``, asked just before that ('handouts watch'), says whether the inputs are still
+    those the build read: when not (an editor still saving), it raises :class:`Superseded`.
     """
     started = time.perf_counter()
     inputs = stamp.take(options)  # before anything is read: a file saved during the build is never missed
@@ -77,11 +83,12 @@ def build(options: BuildOptions, progress: Progress | None = None,
         if saved is not None:  # nothing changed since the last build: what it printed, again
             return BuildResult(unchanged=saved.pdfs, catalogue=saved.catalogue, warnings=saved.warnings,
                                seconds=time.perf_counter() - started, jobs=0)
-    return full_build(options, inputs, out_dir, started, progress, note)
+    return full_build(options, inputs, out_dir, started, progress, note, current)
 
 
 def full_build(options: BuildOptions, inputs: str | None, out_dir: Path, started: float,
-               progress: Progress | None, note: Callable[[str], None] | None) -> BuildResult:
+               progress: Progress | None, note: Callable[[str], None] | None,
+               current: Callable[[], bool] | None = None) -> BuildResult:
     """Plan every sheet, check each PDF's key, make those that changed, publish, and stamp the result."""
     from handouts import pool
     from handouts.workers import default_jobs
@@ -91,19 +98,20 @@ def full_build(options: BuildOptions, inputs: str | None, out_dir: Path, started
         # reads and checks the inputs.
         pool.start_early(options.jobs or default_jobs(), lambda: _early_renderer_key(options))
     try:
-        return _full_build(options, inputs, out_dir, started, progress, note)
+        return _full_build(options, inputs, out_dir, started, progress, note, current)
     finally:
         pool.done()
 
 
 def _early_renderer_key(options: BuildOptions) -> RendererKey | None:
-    from handouts.plan import early_renderer_key  # in the thread that starts the workers: a long import
+    from handouts.plan import early_renderer_key  # only when workers start: a long import a no-op never pays
 
     return early_renderer_key(options)
 
 
 def _full_build(options: BuildOptions, inputs: str | None, out_dir: Path, started: float,
-                progress: Progress | None, note: Callable[[str], None] | None) -> BuildResult:
+                progress: Progress | None, note: Callable[[str], None] | None,
+                current: Callable[[], bool] | None) -> BuildResult:
     from handouts import site
     from handouts.cache import is_current, read_cache
     from handouts.plan import prepare
@@ -130,6 +138,8 @@ def _full_build(options: BuildOptions, inputs: str | None, out_dir: Path, starte
 
         judged = judge(plan, todo, make_pdfs(plan, todo, result.jobs, progress, note, meanwhile) if todo else [])
         every_pdf_made = len(judged.good) == len(todo)  # then the pages made ahead are the right ones
+        if current is not None and not current():
+            raise Superseded
         publish_outputs(plan, out_dir, cache, judged, result, ahead if every_pdf_made else None)
         if judged.problems or plan.failed:
             result.seconds = time.perf_counter() - started

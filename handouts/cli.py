@@ -99,16 +99,21 @@ def watch(**params: Any) -> None:
 
     options = make_options(params)  # the PDFs of one change are made in parallel, by workers kept warm
 
-    def rebuild() -> None:
+    def rebuild(current: Callable[[], bool]) -> bool:
         try:
-            result = pipeline.build(options, note=lambda text: click.echo(text, err=True))
+            result = pipeline.build(options, note=lambda text: click.echo(text, err=True), current=current)
+        except pipeline.Superseded:  # saved again while it was being built: nothing written, build again
+            return False
         except HandoutsError as err:
+            if not current():  # a file read while an editor was still saving it
+                return False
             for problem in err.problems:
                 click.echo(format_problem(problem) if problem.path else f"error: {problem.message}", err=True)
             click.echo(err.summary or "Nothing was written.", err=True)
         else:
             print_result(result)
         click.echo("Watching for changes (Ctrl-C to stop)...", err=True)
+        return True
 
     try:
         with pool.kept_warm():

@@ -21,7 +21,7 @@ from handouts.project_files import INPUTS
 
 Snapshot = dict[str, tuple[int, int]]
 POLL_SECONDS = 0.05  # how often the files are looked at: a snapshot takes about 1 ms
-SETTLE_SECONDS = 0.03  # after a change, how long an editor is given to finish saving
+SETTLE_SECONDS = 0.03  # after a change, how long an editor is given to finish saving before a build writes
 
 
 def snapshot(root: Path) -> Snapshot:
@@ -42,13 +42,27 @@ def snapshot(root: Path) -> Snapshot:
     return found
 
 
-def watch(root: Path, rebuild: Callable[[], None], interval: float = POLL_SECONDS, settle: float = SETTLE_SECONDS,
-          rounds: int | None = None) -> None:
-    """Call ``rebuild`` now, then after every change; ``rounds`` limits the polls (for tests)."""
+def watch(root: Path, rebuild: Callable[[Callable[[], bool]], bool | None], interval: float = POLL_SECONDS,
+          settle: float = SETTLE_SECONDS, rounds: int | None = None) -> None:
+    """Call ``rebuild`` now, then after every change; ``rounds`` limits the polls (for tests).
+
+    A change is built at once. ``rebuild`` is given ``current``, to ask just before it writes
+    anything (or prints a problem) whether the files are still those it read: ``current`` first
+    lets an editor finish saving (``settle`` seconds after the change was seen), then compares.
+    When they changed again, ``rebuild`` writes nothing and returns False, and what the files are
+    now is built at once.
+    """
     root = root.resolve()
     with Wakeup(root) as wakeup:
         last = snapshot(root)  # before the first build: a file saved during it is seen as a change
-        rebuild()
+        seen = time.monotonic()
+
+        def current() -> bool:
+            time.sleep(max(0.0, seen + settle - time.monotonic()))  # an editor may save in two steps
+            return snapshot(root) == last
+
+        while rebuild(current) is False:  # changed again while it was being built
+            last, seen = snapshot(root), time.monotonic()
         polls = 0
         while rounds is None or polls < rounds:
             polls += 1
@@ -57,9 +71,9 @@ def watch(root: Path, rebuild: Callable[[], None], interval: float = POLL_SECOND
             now = snapshot(root)
             if now == last:
                 continue
-            time.sleep(settle)  # an editor may save in two steps (write, then rename): wait for the second
-            last = snapshot(root)
-            rebuild()
+            last, seen = now, time.monotonic()
+            while rebuild(current) is False:
+                last, seen = snapshot(root), time.monotonic()
 
 
 # The inotify events that mean a file or folder was written, added, removed or renamed (<sys/inotify.h>).

@@ -275,7 +275,7 @@ def test_watch_sees_a_file_saved_during_its_first_build(project, tmp_path):
     catalog = project / "locales" / "fr" / "LC_MESSAGES" / "messages.po"
     calls: list[int] = []
 
-    def rebuild() -> None:
+    def rebuild(current) -> None:
         calls.append(1)
         if len(calls) == 1:  # saved while the first build runs
             replace_in(catalog, 'msgstr "Que faire"', 'msgstr "À faire"')

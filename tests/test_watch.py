@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,7 @@ def run_watch(tree: Path, edits: list) -> int:  # type: ignore[type-arg]
     """Watch for 3 polls; the n-th rebuild makes the n-th edit (a person saving while the build runs)."""
     calls = 0
 
-    def rebuild() -> None:
+    def rebuild(current: Callable[[], bool]) -> None:
         nonlocal calls
         calls += 1
         if calls <= len(edits):
@@ -93,7 +94,7 @@ def test_an_editors_swap_file_or_the_output_folder_starts_no_build(tree):
 def test_a_save_wakes_the_watch_before_its_next_poll(tree, where, polls):
     """With a poll once a minute, a save (even in a folder made after the watch started) is seen at once."""
     builds: list[float] = []
-    watcher = threading.Thread(target=watch, args=(tree, lambda: builds.append(time.monotonic())),
+    watcher = threading.Thread(target=watch, args=(tree, lambda current: builds.append(time.monotonic())),
                                kwargs={"interval": 60.0, "settle": 0.0, "rounds": polls}, daemon=True)
     watcher.start()
     deadline = time.monotonic() + 10
@@ -106,3 +107,43 @@ def test_a_save_wakes_the_watch_before_its_next_poll(tree, where, polls):
     watcher.join(timeout=30)
     assert not watcher.is_alive(), "the save did not wake the watch: it waited for its next poll"
     assert len(builds) == 2
+
+
+def test_a_save_is_built_at_once_not_after_the_time_an_editor_is_given(tree):
+    """The editor's time (here a minute) is only waited for before writing, when the build was quicker."""
+    builds: list[float] = []
+    watcher = threading.Thread(target=watch, args=(tree, lambda current: builds.append(time.monotonic())),
+                               kwargs={"interval": 0.01, "settle": 60.0, "rounds": 200}, daemon=True)
+    watcher.start()
+    deadline = time.monotonic() + 10
+    while not builds and time.monotonic() < deadline:
+        time.sleep(0.01)
+    save(tree)
+    while len(builds) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(builds) == 2, "the save was not built until the editor's time had passed"
+
+
+def test_a_build_that_finds_its_files_saved_again_writes_nothing_and_builds_them_at_once(tree):
+    """An editor still saving when the build read the files: that build gives up, the next one is
+    of the files as saved, and it is the one that writes; with no poll in between."""
+    seen: list[bool] = []
+
+    def rebuild(current: Callable[[], bool]) -> bool:
+        if not seen:
+            save(tree)  # the second half of the editor's save, while the first build runs
+        seen.append(current())
+        return seen[-1]
+
+    watch(tree, rebuild, interval=0.001, settle=0.0, rounds=0)
+    assert seen == [False, True]
+
+
+def test_the_cli_watch_writes_nothing_from_files_changed_while_it_built(project, tmp_path):
+    from handouts import build as pipeline
+    from handouts.options import BuildOptions
+
+    out = tmp_path / "out"
+    with pytest.raises(pipeline.Superseded):
+        pipeline.build(BuildOptions(project, ("fr",), ("redness",), out, jobs=1), current=lambda: False)
+    assert not list(out.rglob("*.pdf")) and not (out / "index.html").exists()
