@@ -9,6 +9,7 @@ fontTools: ``handouts check`` runs the same glyph check as the build without Wea
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import struct
@@ -114,9 +115,16 @@ def code_points(templates_dir: Path, fonts_dir: Path | None = None) -> frozenset
 
 def missing(text: str, points: frozenset[int]) -> list[str]:
     """The characters of ``text`` (plain text or HTML) that no declared font can draw, sorted."""
+    return list(_missing(text, points))
+
+
+# Each page is checked on every build, and by 'handouts watch' on every save, when a save changes
+# one page or a few: the answer for each page's text is kept for this process.
+@functools.lru_cache(maxsize=256)  # pages of about 6 kB: 1.5 MB at most
+def _missing(text: str, points: frozenset[int]) -> tuple[str, ...]:
     if "<" in text:
         text = lengths.visible_text(text)
-    return sorted({c for c in text if ord(c) not in points and not c.isspace() and ord(c) not in NOT_DRAWN})
+    return tuple(sorted({c for c in text if ord(c) not in points and not c.isspace() and ord(c) not in NOT_DRAWN}))
 
 
 def describe(chars: list[str]) -> str:

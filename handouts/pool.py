@@ -141,7 +141,8 @@ def make_in_workers(batches: list[list[Task]], key: RendererKey, jobs: int, dead
                     ) -> tuple[dict[str, workers.Outcome], bool | None]:
     """Every PDF of the batches, made by ``jobs`` worker processes (or those already started);
     and whether the workers' WeasyPrint found HarfBuzz's subsetter (None: unknown).
-    ``meanwhile`` is called here while the workers render."""
+    ``meanwhile`` is called here while the workers render, once a core is free: as soon as a worker
+    has no batch left (with two PDFs on two cores, when the shorter one is done)."""
     global _kept
     pool = _kept if _kept is not None and _kept.jobs >= jobs else None
     if pool is None:
@@ -157,9 +158,7 @@ def make_in_workers(batches: list[list[Task]], key: RendererKey, jobs: int, dead
             raise WorkersUnavailable(str(err)) from err
         finally:
             signal.signal(signal.SIGINT, previous)
-        if meanwhile is not None:
-            meanwhile()
-        outcomes, subsetter = _collect(futures, total, deadline, progress)
+        outcomes, subsetter = _collect(futures, total, deadline, progress, meanwhile, pool.jobs)
     except BaseException as err:
         # Ctrl-C, the deadline, a crashed worker, a renderer that cannot be made or a worker that
         # cannot start: stop every worker now; nothing has been written yet.
@@ -183,12 +182,16 @@ def _start(jobs: int, keys: multiprocessing.queues.Queue[RendererKey | None] | N
     return _Workers(jobs, executor, font_folder)
 
 
-def _collect(futures: list[Future[Batch]], total: int, deadline: float,
-             progress: Progress | None) -> tuple[dict[str, workers.Outcome], bool | None]:
+def _collect(futures: list[Future[Batch]], total: int, deadline: float, progress: Progress | None,
+             meanwhile: Callable[[], None] | None, jobs: int) -> tuple[dict[str, workers.Outcome], bool | None]:
     # The deadline is kept here, outside the renderers: a worker stuck in a library call that
     # never returns, or that swallowed its own time-out, is stopped all the same.
     outcomes: dict[str, workers.Outcome] = {}
     subsetter: bool | None = None
+    pending = len(futures)
+    if meanwhile is not None and pending < jobs:  # a worker has nothing to do: its core is free now
+        meanwhile()
+        meanwhile = None
     for future in as_completed(futures, timeout=deadline):
         batch = future.result()
         _stop_at_exit(batch.parent)
@@ -198,6 +201,10 @@ def _collect(futures: list[Future[Batch]], total: int, deadline: float,
             outcomes[outcome.relpath] = outcome
             if progress:
                 progress(len(outcomes), total, outcome.relpath)
+        pending -= 1
+        if meanwhile is not None and pending < jobs:  # this worker has nothing left: its core is free
+            meanwhile()
+            meanwhile = None
     return outcomes, subsetter
 
 

@@ -9,6 +9,7 @@ by :func:`handouts.po.read_po` before these run.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Collection
@@ -241,16 +242,28 @@ def check_entry(entry: Entry, lang: str, path: Path | None = None,
     for index, translation in sorted(entry.msgstrs.items()):
         english = entry.msgid if index == 0 or entry.msgid_plural is None else entry.msgid_plural
         prefix = f"msgstr[{index}]: " if entry.msgid_plural is not None else ""
-        for check in MESSAGE_CHECKS:
-            for severity, message in check(english, translation, lang):
-                findings.append(Finding(f"{prefix}{message} (English: {_short(english)!r})",
-                                        path, entry.line, severity))
+        for severity, message in _message_problems(english, translation, lang):
+            findings.append(Finding(f"{prefix}{message} (English: {_short(english)!r})",
+                                    path, entry.line, severity))
         if glyphs is not None:
-            problem = glyph_problem(translation, glyphs, allowed=english)
+            problem = (_glyph_problem(translation, glyphs, english) if isinstance(glyphs, frozenset)
+                       else glyph_problem(translation, glyphs, allowed=english))
             if problem:
                 findings.append(Finding(f"{prefix}the translation {problem} (English: {_short(english)!r})",
                                         path, entry.line))
     return findings
+
+
+# A catalog is checked on every build, and by 'handouts watch' on every save, while a save
+# changes one message or a few: each pair's answer is kept for this process.
+@functools.lru_cache(maxsize=8192)
+def _message_problems(english: str, translation: str, lang: str) -> tuple[tuple[str, str], ...]:
+    return tuple(problem for check in MESSAGE_CHECKS for problem in check(english, translation, lang))
+
+
+@functools.lru_cache(maxsize=8192)
+def _glyph_problem(translation: str, glyphs: frozenset[int], english: str) -> str | None:
+    return glyph_problem(translation, glyphs, allowed=english)
 
 
 def check_catalog(catalog: Catalog, template: Catalog | None = None,
