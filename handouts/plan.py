@@ -93,6 +93,10 @@ class Plan:
     failed: dict[str, list[Problem]] = field(default_factory=dict)  # languages that cannot be printed
     dropped: int = 0  # the PDFs of those languages, not made
 
+    @property
+    def renderer_key(self) -> RendererKey:
+        return renderer_key(self.project, self.allowed, self.inputs)
+
 
 @dataclass
 class Languages:
@@ -152,6 +156,12 @@ def renderer_folders(project: config.Project, brand_folder: Path) -> tuple[Path,
     return (project.templates_dir, project.fonts_dir, brand_folder)
 
 
+def renderer_key(project: config.Project, allowed: tuple[Path, ...], inputs: str) -> RendererKey:
+    """What a renderer is made from: the templates (and stylesheet), the folders a sheet may load, the
+    fonts, and the fingerprint of those files; another key, another renderer."""
+    return (project.templates_dir, allowed, project.fonts_dir, inputs)
+
+
 def early_renderer_key(options: BuildOptions) -> RendererKey | None:
     """The key :func:`prepare` will give the workers' renderer, told from the few files it depends
     on before anything else is read: the workers make their renderer while this process checks the
@@ -159,7 +169,7 @@ def early_renderer_key(options: BuildOptions) -> RendererKey | None:
     try:
         project = config.load_project(options.root)
         allowed = renderer_folders(project, brand_folder(project, options.brand))
-        return (project.templates_dir, allowed, project.fonts_dir, cache.fingerprint_inputs(allowed))
+        return renderer_key(project, allowed, cache.fingerprint_inputs(allowed))
     except HandoutsError:
         return None
 

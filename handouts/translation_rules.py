@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from pathlib import Path
 
 from handouts import characters, lengths
@@ -219,7 +219,7 @@ MESSAGE_CHECKS: tuple[Callable[[str, str, str], list[tuple[str, str]]], ...] = (
 
 
 def check_entry(entry: Entry, lang: str, path: Path | None = None,
-                glyphs: Collection[int] | None = None) -> list[Finding]:
+                glyphs: frozenset[int] | None = None) -> list[Finding]:
     """Every problem of one entry; an untranslated or fuzzy entry has none (English is printed).
 
     A translation that prints nothing (spaces, invisible characters) is an error, not an
@@ -246,8 +246,7 @@ def check_entry(entry: Entry, lang: str, path: Path | None = None,
             findings.append(Finding(f"{prefix}{message} (English: {_short(english)!r})",
                                     path, entry.line, severity))
         if glyphs is not None:
-            problem = (_glyph_problem(translation, glyphs, english) if isinstance(glyphs, frozenset)
-                       else glyph_problem(translation, glyphs, allowed=english))
+            problem = _glyph_problem(translation, glyphs, english)
             if problem:
                 findings.append(Finding(f"{prefix}the translation {problem} (English: {_short(english)!r})",
                                         path, entry.line))
@@ -267,7 +266,7 @@ def _glyph_problem(translation: str, glyphs: frozenset[int], english: str) -> st
 
 
 def check_catalog(catalog: Catalog, template: Catalog | None = None,
-                  glyphs: Collection[int] | None = None) -> list[Finding]:
+                  glyphs: frozenset[int] | None = None) -> list[Finding]:
     """Every message check on a catalog, plus warnings for obsolete and not-yet-merged messages."""
     findings: list[Finding] = []
     for entry in catalog.entries:

@@ -61,8 +61,12 @@ def watch(root: Path, rebuild: Callable[[Callable[[], bool]], bool | None], inte
             time.sleep(max(0.0, seen + settle - time.monotonic()))  # an editor may save in two steps
             return snapshot(root) == last
 
-        while rebuild(current) is False:  # changed again while it was being built
-            last, seen = snapshot(root), time.monotonic()
+        def build_until_current() -> None:
+            nonlocal last, seen
+            while rebuild(current) is False:  # changed again while it was being built
+                last, seen = snapshot(root), time.monotonic()
+
+        build_until_current()
         polls = 0
         while rounds is None or polls < rounds:
             polls += 1
@@ -72,8 +76,7 @@ def watch(root: Path, rebuild: Callable[[Callable[[], bool]], bool | None], inte
             if now == last:
                 continue
             last, seen = now, time.monotonic()
-            while rebuild(current) is False:
-                last, seen = snapshot(root), time.monotonic()
+            build_until_current()
 
 
 # The inotify events that mean a file or folder was written, added, removed or renamed (<sys/inotify.h>).

@@ -321,8 +321,7 @@ def make_pdfs(plan: Plan, tasks: list[Task], jobs: int, progress: Progress | Non
     """
     from handouts import pool
 
-    project = plan.project
-    key: RendererKey = (project.templates_dir, plan.allowed, project.fonts_dir, plan.inputs)
+    key = plan.renderer_key
     batches = sorted(sharing_layouts(tasks), key=_cost, reverse=True)
     jobs = max(1, min(jobs, len(batches)))
     deadline = build_seconds(len(tasks), jobs)

@@ -41,7 +41,7 @@ def test_a_renderer_made_before_the_first_batch_gives_way_to_the_files_the_build
     css.write_text(css.read_text(encoding="utf-8") + '\nh1::after { content: " (saved meanwhile)"; }\n',
                    encoding="utf-8")
     plan = prepare(options)
-    key = (plan.project.templates_dir, plan.allowed, plan.project.fonts_dir, plan.inputs)
+    key = plan.renderer_key
     assert key != expected
     [outcome] = workers.make_batch(key, plan.tasks[:1]).outcomes
     out = tmp_path / "redness.pdf"
@@ -53,7 +53,7 @@ def test_a_renderer_that_cannot_be_made_early_is_reported_by_the_first_batch(pro
     options = BuildOptions(project, ("fr",), ("redness",), tmp_path / "out", jobs=1)
     monkeypatch.setattr(workers, "_renderer", None)
     plan = prepare(options)
-    key = (plan.project.templates_dir, plan.allowed, plan.project.fonts_dir, plan.inputs)
+    key = plan.renderer_key
     (project / "fonts" / "Lato-Regular.ttf").write_bytes(b"not a font")
     workers._make_expected_renderer(key)  # says nothing, and leaves no renderer behind
     assert workers._renderer is None
