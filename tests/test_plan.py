@@ -183,6 +183,32 @@ def test_large_print_has_one_column(large):
     assert positions["What to do"][0] == positions["What to avoid"][0]  # same left edge
 
 
+def test_the_page_number_of_large_print_stands_clear_of_the_note_on_the_translation(large):
+    """Top right of a large-print page: '2 / 3'. The note that a translation is not yet reviewed
+    runs along the same top margin; none of its letters may sit on the number, in any language
+    (the French note is the longest)."""
+    import pypdfium2
+
+    checked = 0
+    for path in sorted(large.glob("*-large/*.pdf")):
+        document = pypdfium2.PdfDocument(path)
+        for page in document:
+            width, height = page.get_size()
+            text = page.get_textpage()
+            # The page number: the digits and the slash in the top 0.4 in and the last inch on the right.
+            boxes = [text.get_charbox(i) for i in range(text.count_chars())
+                     if text.get_text_range(i, 1) in "0123456789/"]
+            number = [b for b in boxes if b[3] > height - 0.4 * 72 and b[2] > width - 72]
+            assert number, (path, "no page number top right")
+            left, bottom = min(b[0] for b in number), min(b[1] for b in number)
+            right, top = max(b[2] for b in number), max(b[3] for b in number)
+            beside = text.get_text_bounded(left - 2, bottom, right + 2, top).replace(" ", "").strip()
+            assert set(beside) <= set("0123456789/"), (path, beside)
+            checked += 1
+        document.close()
+    assert checked >= 9 * 6 * 2  # nine sheets, six languages, two pages or more each
+
+
 def test_no_text_runs_into_the_edge_of_the_paper_where_printers_cannot_print(built, tmp_path):
     """Office printers leave about a fifth of an inch blank at each edge: the footer's last line
     (the review status) must end above that, on every page of every edition. The narrowest case
