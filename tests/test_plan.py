@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pikepdf
 import pypdf
+import pypdfium2
 import pytest
 from click.testing import CliRunner
 
@@ -187,8 +188,7 @@ def test_the_page_number_of_large_print_stands_clear_of_the_note_on_the_translat
     """Top right of a large-print page: '2 / 3'. The note that a translation is not yet reviewed
     runs along the same top margin; none of its letters may sit on the number, in any language
     (the French note is the longest)."""
-    import pypdfium2
-
+    number_chars = set("0123456789/")
     checked = 0
     for path in sorted(large.glob("*-large/*.pdf")):
         document = pypdfium2.PdfDocument(path)
@@ -197,13 +197,13 @@ def test_the_page_number_of_large_print_stands_clear_of_the_note_on_the_translat
             text = page.get_textpage()
             # The page number: the digits and the slash in the top 0.4 in and the last inch on the right.
             boxes = [text.get_charbox(i) for i in range(text.count_chars())
-                     if text.get_text_range(i, 1) in "0123456789/"]
+                     if text.get_text_range(i, 1) in number_chars]
             number = [b for b in boxes if b[3] > height - 0.4 * 72 and b[2] > width - 72]
             assert number, (path, "no page number top right")
             left, bottom = min(b[0] for b in number), min(b[1] for b in number)
             right, top = max(b[2] for b in number), max(b[3] for b in number)
             beside = text.get_text_bounded(left - 2, bottom, right + 2, top).replace(" ", "").strip()
-            assert set(beside) <= set("0123456789/"), (path, beside)
+            assert set(beside) <= number_chars, (path, beside)
             checked += 1
         document.close()
     assert checked >= 9 * 6 * 2  # nine sheets, six languages, two pages or more each
