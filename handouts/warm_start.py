@@ -9,13 +9,23 @@ build's own words.
 from __future__ import annotations
 
 import contextlib
+import gc
 
-from handouts import workers  # noqa: F401 - loaded here once, for every worker
-from handouts.errors import HandoutsError
-from handouts.pdf import weasyprint_module
+# What is imported here lives as long as the process: no reference cycle to look for meanwhile
+# (30 ms of the 280 ms import), and frozen afterwards, as Python's gc.freeze documentation
+# advises before forking, so that a worker's collections never go through these objects
+# (nor copy the memory pages that hold them).
+gc.disable()
+try:
+    from handouts import workers  # noqa: F401 - loaded here once, for every worker
+    from handouts.errors import HandoutsError
+    from handouts.pdf import weasyprint_module
 
-with contextlib.suppress(HandoutsError):
-    weasyprint_module()
-with contextlib.suppress(ImportError):
-    import PIL.Image  # noqa: F401 - the thumbnails
-    import pypdfium2  # noqa: F401
+    with contextlib.suppress(HandoutsError):
+        weasyprint_module()
+    with contextlib.suppress(ImportError):
+        import PIL.Image  # noqa: F401 - the thumbnails
+        import pypdfium2  # noqa: F401
+finally:
+    gc.freeze()
+    gc.enable()

@@ -4,6 +4,7 @@ makes its PDFs; a renderer made before the build has read its inputs never outli
 from __future__ import annotations
 
 import errno
+import gc
 
 import pytest
 
@@ -60,3 +61,21 @@ def test_a_renderer_that_cannot_be_made_early_is_reported_by_the_first_batch(pro
     with pytest.raises(HandoutsError) as caught:
         workers.make_batch(key, plan.tasks[:1])
     assert "Lato-Regular.ttf" in str(caught.value.problems[0].path) + caught.value.problems[0].message
+
+
+def test_a_batch_leaves_the_collector_on_and_nothing_of_its_own_behind(project, tmp_path, monkeypatch):
+    """Python's cycle collector is paused while a batch renders, and on again after it, with what
+    the batch made freed: a worker kept warm all day by 'handouts watch' does not grow."""
+    options = BuildOptions(project, ("fr", "en", "fr+en"), ("redness",), tmp_path / "out", jobs=1)
+    monkeypatch.setattr(workers, "_renderer", None)
+    plan = prepare(options)
+    assert len(plan.tasks) == 3
+    workers.make_batch(plan.renderer_key, plan.tasks)  # the renderer and WeasyPrint's caches, made once
+    gc.collect()
+    before = len(gc.get_objects())
+    for _ in range(2):
+        outcomes = workers.make_batch(plan.renderer_key, plan.tasks).outcomes
+        assert [o.pdf is not None for o in outcomes] == [True, True, True]
+        assert gc.isenabled()
+    del outcomes
+    assert len(gc.get_objects()) - before < 1000

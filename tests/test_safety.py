@@ -440,7 +440,7 @@ def test_time_limit_cannot_be_swallowed_by_a_library():
     assert "sheet: stopped after 0.3 s" in result.stdout
 
 
-def _stuck(task):  # a renderer stuck in a call that never returns
+def _stuck(task, thumbnails):  # a renderer stuck in a call that never returns
     time.sleep(3600)
 
 

@@ -114,11 +114,16 @@ def test_the_catalogue_lists_every_sheet_in_every_edition_with_a_thumbnail_and_a
 
 def test_the_thumbnail_is_the_first_page_of_its_own_pdf(built):
     """Drawn from the PDF it stands for: the French and English thumbnails of a sheet differ,
-    and drawing the PDF's first page again gives the same picture."""
+    and drawing the PDF's first page again gives the same picture. A bilingual sheet's is the
+    one drawn for French alone (the same first page), and must be what its own PDF shows."""
     fr = (built / dist_paths.thumbnail_path("fr/redness.pdf")).read_bytes()
     en = (built / dist_paths.thumbnail_path("en/redness.pdf")).read_bytes()
     assert fr != en
-    assert thumbnails.draw_thumbnail((built / "fr/redness.pdf").read_bytes()) == fr
+    bilingual = [f"{edition}/{sheet}.pdf" for edition in EDITIONS if "+" in edition for sheet in SHEETS]
+    assert bilingual
+    for relpath in ["fr/redness.pdf", *bilingual]:
+        drawn = (built / dist_paths.thumbnail_path(relpath)).read_bytes()
+        assert thumbnails.draw_thumbnail((built / relpath).read_bytes()) == drawn, relpath
 
 
 def test_each_card_shows_the_title_in_its_language_and_a_draft_unmistakably(built):
@@ -432,10 +437,10 @@ def test_the_web_pages_made_while_the_workers_render_are_those_made_after_them(p
 
     real = workers.make_pdf
 
-    def fails_in_french(task):  # a render that fails, in this process and in workers forked from it
+    def fails_in_french(task, thumbnails):  # a render that fails, in this process and in workers forked from it
         if task.relpath == "fr/redness.pdf":
             return workers.Outcome(task.relpath, None, [], [errors.Problem("cannot be made")])
-        return real(task)
+        return real(task, thumbnails)
 
     monkeypatch.setattr(pool, "START_METHOD", "fork")
     monkeypatch.setattr(workers, "make_pdf", fails_in_french)
