@@ -101,6 +101,11 @@ class Part:
     lang: str  # the document language, as in <html lang>: fr-CA
     max_pages: int = 1
 
+    @property
+    def layout_key(self) -> tuple[str, str]:
+        """Parts with the same key have the same layout (see PdfRenderer.sharing_layouts)."""
+        return (self.lang, self.html)
+
 
 @dataclass
 class RenderedSheet:
@@ -194,14 +199,14 @@ class PdfRenderer:
             self._layouts = None
 
     def _shared(self, part: Part) -> Any:
-        return None if self._layouts is None else self._layouts.get((part.lang, part.html))
+        return None if self._layouts is None else self._layouts.get(part.layout_key)
 
     def _laid_out(self, part: Part) -> Any:
         document = self._shared(part)
         if document is None:
             document = self._layout(part)
             if self._layouts is not None:
-                self._layouts[part.lang, part.html] = document
+                self._layouts[part.layout_key] = document
         return document
 
     def _check_glyphs(self, part: Part) -> None:

@@ -280,7 +280,7 @@ def make_pdf(task: Task, thumbnails: dict[tuple[str, str], bytes]) -> Outcome:
 
     The thumbnail is drawn here rather than by the build's main process: in a worker, beside the
     other PDFs, instead of one after another once they are all made. ``thumbnails``: those drawn
-    before in the batch, by first language and its HTML; a PDF that starts with the same layout
+    before in the batch, by the layout of their first part; a PDF that starts with the same layout
     (fr+en after fr) has the same first page, and is given the same image (checked
     pixel-identical for every bilingual sheet of both demo brands).
     """
@@ -288,7 +288,7 @@ def make_pdf(task: Task, thumbnails: dict[tuple[str, str], bytes]) -> Outcome:
 
     assert _renderer is not None
     renderer = _renderer[1]
-    first = (task.parts[0].lang, task.parts[0].html)
+    first = task.parts[0].layout_key
     try:
         with memory_limit(), time_limit(RENDER_SECONDS, task.relpath):
             made = renderer.make_pdf(task.parts, title=task.title)
