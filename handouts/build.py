@@ -116,6 +116,7 @@ def _full_build(options: BuildOptions, inputs: str | None, out_dir: Path, starte
     from handouts.cache import is_current, read_cache
     from handouts.plan import prepare
     from handouts.publish import check_output_folder, clean_stale_temporaries
+    from handouts.thumbnails import drawn_from
     from handouts.workers import default_jobs, make_pdfs
 
     plan = prepare(options)
@@ -126,6 +127,8 @@ def _full_build(options: BuildOptions, inputs: str | None, out_dir: Path, starte
                 clean_stale_temporaries(folder)
         cache = read_cache(out_dir)
         todo = [t for t in plan.tasks if options.force or not is_current(out_dir, t, cache)]
+        for task in todo:
+            task.thumbnail_of = drawn_from(cache, task.relpath)
         result = BuildResult(unchanged=[out_dir / t.relpath for t in plan.tasks if t not in todo],
                              warnings=plan.warnings)
         result.jobs = max(1, min(options.jobs or default_jobs(), len(todo))) if todo else 0

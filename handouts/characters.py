@@ -29,7 +29,9 @@ def is_invisible(char: str, allowed: str = "") -> bool:
 
 def first_invisible(text: str, allowed: str = "") -> str | None:
     """The first character of ``text`` that may not be printed, or None."""
-    return next((c for c in text if is_invisible(c, allowed)), None)
+    if not any(is_invisible(c, allowed) for c in set(text)):  # each character once: the usual answer
+        return None
+    return next(c for c in text if is_invisible(c, allowed))
 
 
 def describe(char: str) -> str:

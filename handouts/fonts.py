@@ -124,7 +124,7 @@ def missing(text: str, points: frozenset[int]) -> list[str]:
 def _missing(text: str, points: frozenset[int]) -> tuple[str, ...]:
     if "<" in text:
         text = lengths.visible_text(text)
-    return tuple(sorted({c for c in text if ord(c) not in points and not c.isspace() and ord(c) not in NOT_DRAWN}))
+    return tuple(sorted(c for c in set(text) if ord(c) not in points and not c.isspace() and ord(c) not in NOT_DRAWN))
 
 
 def describe(chars: list[str]) -> str:

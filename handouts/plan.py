@@ -74,6 +74,7 @@ class Task:
     title: str
     content_path: Path
     key: str = ""
+    thumbnail_of: str = ""  # SHA-256 of the PDF the thumbnail in place was drawn from (thumbnails.drawn_from)
 
     @property
     def relpath(self) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import multiprocessing.queues
 import os
 import queue
@@ -292,9 +293,11 @@ def make_pdf(task: Task, thumbnails: dict[tuple[str, str], bytes]) -> Outcome:
     try:
         with memory_limit(), time_limit(RENDER_SECONDS, task.relpath):
             made = renderer.make_pdf(task.parts, title=task.title)
-            if made.pdf is not None and first not in thumbnails:
+            if made.pdf is None or task.thumbnail_of == hashlib.sha256(made.pdf).hexdigest():
+                return Outcome(task.relpath, made.pdf, made.pages, [])  # the thumbnail in place is this PDF's
+            if first not in thumbnails:
                 thumbnails[first] = draw_thumbnail(made.pdf)
-        return Outcome(task.relpath, made.pdf, made.pages, [], thumbnails.get(first) if made.pdf else None)
+        return Outcome(task.relpath, made.pdf, made.pages, [], thumbnails[first])
     except HandoutsError as err:
         return Outcome(task.relpath, None, [], err.problems)
 

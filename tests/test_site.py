@@ -230,6 +230,10 @@ def test_thumbnails_are_drawn_again_only_for_the_pdfs_that_changed(project, tmp_
     again = run_build(project, out, "fr", "en", sheets=two)
     assert again.written == [] and again.site == [] and drawn == []
     assert files_of(out) == before
+    # Forced, every PDF is made again, the same bytes: the thumbnails in place are theirs.
+    forced = run_build(project, out, "fr", "en", sheets=two, force=True)
+    assert len(forced.written) == 4 and drawn == []
+    assert files_of(out) == before
 
     sheet = project / "content" / "redness.yaml"
     sheet.write_text(sheet.read_text().replace('"Do not rub or scrub your face."',
