@@ -49,8 +49,9 @@ def test_no_sign_is_on_two_levels_anywhere_as_printed(built):
     for sheet in SHEETS:
         [text] = pages(built / "en" / f"{sheet}.pdf")
         # A column of the timeline may come out after other columns: each "Day(s) N" step is normal.
-        steps = re.findall(r"(?:Days?|Up to|Within|Same day|Weeks?) ?[\d-]*[^•×]*?(?=What to|Call the|Get help|"
-                           r"Days? \d|Weeks? \d|Up to|Same day|$)", cut(text, "What to expect, day by day", r"•"))
+        step = r"Days? \d|Weeks? \d|Up to|Within|When signs start|\d+ to \d+ days later"
+        steps = re.findall(rf"(?:{step}|Days?|Weeks?) ?[\d-]*[^•×]*?(?=What to|Call the|Get help|{step}|$)",
+                           cut(text, "What to expect, day by day", r"•"))
         levels = {
             "normal": [cut(text, "What is happening", "What to expect"), *steps],
             "call the clinic": [cut(text, "Call the clinic the same day at", "Get help right away", "What to avoid",
@@ -79,7 +80,8 @@ def test_each_sheet_opens_with_a_summary_the_date_line_and_the_timeline(built, l
     for sheet in SHEETS:
         [text] = pages(built / lang / f"{sheet}.pdf")
         assert text.index(date_line) < text.index(timeline), sheet
-        assert re.search(r"(Day|Jour)s? \d", text[text.index(timeline):]), sheet
+        # steps counted in days: "Day 0", "Jours 1 à 3", or from a product's use, "Within 2 days"
+        assert re.search(r"(Day|Jour)s? \d|\d (day|jour)s\b", text[text.index(timeline):]), sheet
         # the most urgent instruction first in the urgent box: 911, then the airway
         assert between(text, urgent, "If the clinic" if lang == "en" else "Clinique fermée").strip(" •").startswith(
             first_sign), sheet
