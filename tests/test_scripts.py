@@ -266,3 +266,18 @@ def test_numbers_and_addresses_are_isolated_in_the_html(tmp_path):
     assert '<bdi dir="ltr"><b class="number">911</b></bdi>' in html
     assert '<bdi dir="ltr">peauneuve.example</bdi>' in html
     assert f'<span lang="en" dir="ltr">{FALLBACK}</span>' in html
+
+
+def test_the_arrows_point_the_way_the_text_reads_in_arabic(arabic):
+    """The key points' arrows and "continued on the back" point the way a reader goes:
+    leftwards in Arabic, rightwards in French (U+2190 and U+2192 are not mirrored by bidi)."""
+    from handouts.options import BuildOptions
+    from handouts.plan import prepare
+
+    text = pdftotext(arabic)
+    assert text.count("\u2190") == 3 and "\u2192" not in text  # one arrow per key point
+    plan = prepare(BuildOptions(ROOT, ("ar", "fr"), sheets=("redness",), large_print=True))
+    notes = {task.edition.folder: re.search(r'<p class="continued-note">(.*?)</p>', task.parts[0].html, re.S)
+             for task in plan.tasks}
+    assert notes["ar-large"] and notes["ar-large"].group(1).endswith("\u2190"), notes
+    assert notes["fr-large"] and notes["fr-large"].group(1).endswith("\u2192"), notes
