@@ -281,3 +281,23 @@ def test_the_arrows_point_the_way_the_text_reads_in_arabic(arabic):
              for task in plan.tasks}
     assert notes["ar-large"] and notes["ar-large"].group(1).endswith("\u2190"), notes
     assert notes["fr-large"] and notes["fr-large"].group(1).endswith("\u2192"), notes
+
+
+def test_arabic_large_print_with_a_qr_code_puts_the_caption_under_the_titles(tmp_path):
+    """As in French: the code on one side over two rows, the clinic's name on one line, and the
+    caption ("scan the code or go to ...") under the titles, not squeezed in beside them."""
+    from click.testing import CliRunner
+
+    from handouts.cli import main
+
+    project = copy_project(tmp_path / "project")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", "--project", str(project), "--brand", "studio-rosemont", "--lang", "ar",
+                                       "--large-print", "--out", str(out), "redness"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    runs = text_runs(out / "ar-large" / "redness.pdf")
+    name = [r for r in runs if "Studio Derma" in r[2] and r[1] < 300]  # in the masthead, not the footer
+    assert [r[2].strip() for r in name] == ["Studio Derma Rosemont"], name  # one line
+    address = next(r for r in runs if "dermarosemont" in r[2])
+    hours = [r for r in runs if "10:00" in r[2]]  # the opening hours, under the titles
+    assert hours and all(address[1] > r[1] for r in hours), (address, hours)  # y grows down the page
