@@ -283,7 +283,8 @@ def make_pdf(task: Task, thumbnails: dict[tuple[str, str], bytes]) -> Outcome:
     other PDFs, instead of one after another once they are all made. ``thumbnails``: those drawn
     before in the batch, by the layout of their first part; a PDF that starts with the same layout
     (fr+en after fr) has the same first page, and is given the same image (checked
-    pixel-identical for every bilingual sheet of both demo brands).
+    pixel-identical for every bilingual sheet of both demo brands). None is drawn when the PDF
+    is byte for byte the one the thumbnail in place was drawn from (``task.thumbnail_of``).
     """
     from handouts.thumbnails import draw_thumbnail
 
