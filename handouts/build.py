@@ -25,7 +25,8 @@ from handouts.publish import output_lock, publish
 if TYPE_CHECKING:  # the rest is imported when there is something to check: a no-op needs none of it
     from handouts.cache import Cache
     from handouts.pdf import Part
-    from handouts.plan import Plan, Task
+    from handouts.plan import Plan
+    from handouts.tasks import Task
     from handouts.workers import Outcome, Progress, RendererKey
 
 

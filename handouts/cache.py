@@ -21,7 +21,7 @@ from handouts.pdf import MAX_PDF_BYTES
 from handouts.safefile import read_file
 
 if TYPE_CHECKING:
-    from handouts.plan import Task
+    from handouts.tasks import Task
 
 CACHE_NAME = ".handouts-cache.json"
 MAX_INPUT_BYTES = 20_000_000  # any file in templates/, fonts/ or the brand folder (a font: 0.7 MB)

@@ -22,7 +22,8 @@ from handouts import catalogs, content, content_fields, po, render, typography
 from handouts.dist_paths import ASSETS, href, sheet_page, thumbnail_path
 
 if TYPE_CHECKING:
-    from handouts.plan import Plan, Task
+    from handouts.plan import Plan
+    from handouts.tasks import Task
 
 CATALOGUE_TEMPLATE = "catalogue.html"
 UI_LANGS = ("fr", "en")  # the catalogue's own languages; French first (the default)

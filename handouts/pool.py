@@ -35,7 +35,7 @@ from handouts import workers
 from handouts.errors import EXIT_ENVIRONMENT, HandoutsError
 
 if TYPE_CHECKING:
-    from handouts.plan import Task
+    from handouts.tasks import Task
     from handouts.workers import Batch, Progress, RendererKey
 
 # How worker processes start. Tests that patch the worker code in their own process set "fork".

@@ -17,7 +17,10 @@ import gc
 # (nor copy the memory pages that hold them).
 gc.disable()
 try:
-    from handouts import workers  # noqa: F401 - loaded here once, for every worker
+    import concurrent.futures.process  # noqa: F401 - the loop a worker runs
+    import resource  # noqa: F401 - the memory limit of each render
+
+    from handouts import tasks, workers  # noqa: F401 - loaded here once, for every worker (tasks: what it is sent)
     from handouts.errors import HandoutsError
     from handouts.pdf import weasyprint_module
 

@@ -34,7 +34,8 @@ from handouts.errors import EXIT_INPUT, HandoutsError, Problem
 
 if TYPE_CHECKING:
     from handouts.pdf import PdfRenderer
-    from handouts.plan import Plan, Task
+    from handouts.plan import Plan
+    from handouts.tasks import Task
 
 RENDER_SECONDS = 60.0  # one PDF renders in 0.1 to 0.5 s; 8 times that without HarfBuzz's subsetter
 RENDER_MEMORY_BYTES = 1 << 30  # what one render may add to its process (a build process has about 320 MB)
